@@ -1,0 +1,81 @@
+//! ARNs. Every ARN nimbus hands out is built here, so partition and formatting live in one place.
+
+use std::fmt;
+
+/// An Amazon Resource Name: `arn:aws:<service>:<region>:<account>:<resource>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Arn {
+    pub service: String,
+    pub region: String,
+    pub account: String,
+    pub resource: String,
+}
+
+pub const PARTITION: &str = "aws";
+
+impl Arn {
+    pub fn new(service: &str, region: &str, account: &str, resource: impl Into<String>) -> Self {
+        Arn {
+            service: service.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            resource: resource.into(),
+        }
+    }
+
+    /// `arn:aws:dynamodb:<region>:<account>:table/<name>`
+    pub fn dynamodb_table(region: &str, account: &str, table: &str) -> Self {
+        Arn::new("dynamodb", region, account, format!("table/{table}"))
+    }
+
+    /// `arn:aws:dynamodb:<region>:<account>:table/<name>/index/<index>`
+    pub fn dynamodb_index(region: &str, account: &str, table: &str, index: &str) -> Self {
+        Arn::new("dynamodb", region, account, format!("table/{table}/index/{index}"))
+    }
+
+    /// `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`
+    pub fn dynamodb_stream(region: &str, account: &str, table: &str, label: &str) -> Self {
+        Arn::new("dynamodb", region, account, format!("table/{table}/stream/{label}"))
+    }
+
+    /// Parses `arn:<partition>:<service>:<region>:<account>:<resource>`.
+    pub fn parse(s: &str) -> Option<Arn> {
+        let mut parts = s.splitn(6, ':');
+        if parts.next()? != "arn" {
+            return None;
+        }
+        let _partition = parts.next()?;
+        let service = parts.next()?;
+        let region = parts.next()?;
+        let account = parts.next()?;
+        let resource = parts.next()?;
+        if service.is_empty() || resource.is_empty() {
+            return None;
+        }
+        Some(Arn::new(service, region, account, resource))
+    }
+}
+
+impl fmt::Display for Arn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{PARTITION}:{}:{}:{}:{}",
+            self.service, self.region, self.account, self.resource
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let arn = Arn::dynamodb_table("eu-west-1", "123456789012", "Music");
+        let s = arn.to_string();
+        assert_eq!(s, "arn:aws:dynamodb:eu-west-1:123456789012:table/Music");
+        assert_eq!(Arn::parse(&s), Some(arn));
+        assert_eq!(Arn::parse("nope"), None);
+    }
+}

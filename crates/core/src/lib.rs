@@ -1,0 +1,12 @@
+//! The vocabulary every nimbus crate shares: who is calling (account, region, identity), how
+//! resources are named (ARNs, built only here), request ids, and time.
+//!
+//! This crate is a leaf: it depends on nothing else in nimbus and knows nothing of HTTP.
+
+pub mod arn;
+pub mod context;
+pub mod ids;
+pub mod time;
+
+pub use arn::Arn;
+pub use context::{Identity, RequestContext, DEFAULT_ACCOUNT, DEFAULT_REGION};

@@ -1,0 +1,83 @@
+//! The awsJson1_0 / awsJson1_1 codec: a JSON object per request and per response.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::AwsError;
+
+/// Custom deserializers (e.g. DynamoDB's attribute values) start an error message with this
+/// marker to have it answered as a ValidationException rather than a SerializationException.
+pub const VALIDATION_MARKER: &str = "\u{1}validation:";
+
+/// Decodes a request body into an operation's input.
+///
+/// An empty body counts as `{}`. A missing required member becomes the ValidationException AWS
+/// sends for it; any other mismatch is a SerializationException.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|e| {
+        let text = e.to_string();
+        if let Some(field) = missing_field(&text) {
+            let mut path = field.to_string();
+            if let Some(first) = path.get(0..1) {
+                path.replace_range(0..1, &first.to_lowercase());
+            }
+            return AwsError::validation(format!(
+                "1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"
+            ));
+        }
+        if let Some(i) = text.find(VALIDATION_MARKER) {
+            return AwsError::validation(strip_position(&text[i + VALIDATION_MARKER.len()..]));
+        }
+        if e.is_syntax() || e.is_eof() {
+            AwsError::serialization("Start of structure or map found where not expected, or the request body is not valid JSON")
+        } else {
+            AwsError::serialization(strip_position(&text))
+        }
+    })
+}
+
+/// Encodes an operation's output.
+pub fn encode<T: Serialize>(output: &T) -> Result<Vec<u8>, AwsError> {
+    serde_json::to_vec(output)
+        .map_err(|e| AwsError::new(500, "", "InternalFailure", format!("encoding the response failed: {e}")))
+}
+
+fn missing_field(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+/// serde's messages end with "at line 1 column 23"; AWS's do not.
+fn strip_position(text: &str) -> String {
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Input {
+        #[serde(rename = "TableName")]
+        _table_name: String,
+    }
+
+    #[test]
+    fn missing_required_member_is_a_validation_error() {
+        let e = decode::<Input>(b"{}").expect_err("missing");
+        assert_eq!(e.code, "ValidationException");
+        assert!(e.message.contains("Value null at 'tableName'"), "{}", e.message);
+    }
+
+    #[test]
+    fn malformed_json_is_a_serialization_error() {
+        let e = decode::<Input>(b"{\"TableName\":").expect_err("truncated");
+        assert_eq!(e.code, "SerializationException");
+        let e = decode::<Input>(b"{\"TableName\":5}").expect_err("wrong type");
+        assert_eq!(e.code, "SerializationException");
+    }
+}

@@ -1,0 +1,4 @@
+//! Code generated from the botocore models by `codegen/generate.py`; CI fails when it drifts.
+
+pub mod dynamodb;
+pub mod streams;

@@ -1,0 +1,4 @@
+//! DynamoDB and DynamoDB Streams.
+
+pub mod generated;
+pub mod types;

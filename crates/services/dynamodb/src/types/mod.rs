@@ -1,0 +1,7 @@
+//! DynamoDB's data types.
+
+pub mod number;
+pub mod value;
+
+pub use number::{Number, NumberError};
+pub use value::{item_size, AttributeValue, Item};
