@@ -278,7 +278,11 @@ class Gen:
                 out.append("            v.into_result()?;")
             else:
                 out.append("            let input = ();")
-            out.append(f"            json::encode(&service.{fn}(ctx, input)?)")
+            if op.get("output"):
+                out.append(f"            json::encode(&service.{fn}(ctx, input)?)")
+            else:
+                out.append(f"            service.{fn}(ctx, input)?;")
+                out.append('            Ok(b"{}".to_vec())')
             out.append("        }")
         out.append("        _ => Err(AwsError::unknown_operation(operation)),")
         out.append("    }")

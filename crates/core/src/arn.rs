@@ -30,12 +30,22 @@ impl Arn {
 
     /// `arn:aws:dynamodb:<region>:<account>:table/<name>/index/<index>`
     pub fn dynamodb_index(region: &str, account: &str, table: &str, index: &str) -> Self {
-        Arn::new("dynamodb", region, account, format!("table/{table}/index/{index}"))
+        Arn::new(
+            "dynamodb",
+            region,
+            account,
+            format!("table/{table}/index/{index}"),
+        )
     }
 
     /// `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`
     pub fn dynamodb_stream(region: &str, account: &str, table: &str, label: &str) -> Self {
-        Arn::new("dynamodb", region, account, format!("table/{table}/stream/{label}"))
+        Arn::new(
+            "dynamodb",
+            region,
+            account,
+            format!("table/{table}/stream/{label}"),
+        )
     }
 
     /// Parses `arn:<partition>:<service>:<region>:<account>:<resource>`.

@@ -37,7 +37,12 @@ impl RequestContext {
             Some(r) if !r.is_empty() => r.to_string(),
             _ => DEFAULT_REGION.to_string(),
         };
-        RequestContext { request_id, account, region, identity }
+        RequestContext {
+            request_id,
+            account,
+            region,
+            identity,
+        }
     }
 
     /// A context for work nimbus does on its own behalf (sweepers, deliveries).

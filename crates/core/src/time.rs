@@ -79,6 +79,9 @@ mod tests {
             Civil::from_millis(1_431_379_293_291).stream_label(),
             "2015-05-11T21:21:33.291"
         );
-        assert_eq!(Civil::from_millis(951_782_400_000).iso8601(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            Civil::from_millis(951_782_400_000).iso8601(),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 }

@@ -14,7 +14,11 @@ pub const VALIDATION_MARKER: &str = "\u{1}validation:";
 /// An empty body counts as `{}`. A missing required member becomes the ValidationException AWS
 /// sends for it; any other mismatch is a SerializationException.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| {
         let text = e.to_string();
         if let Some(field) = missing_field(&text) {
@@ -39,8 +43,14 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
 
 /// Encodes an operation's output.
 pub fn encode<T: Serialize>(output: &T) -> Result<Vec<u8>, AwsError> {
-    serde_json::to_vec(output)
-        .map_err(|e| AwsError::new(500, "", "InternalFailure", format!("encoding the response failed: {e}")))
+    serde_json::to_vec(output).map_err(|e| {
+        AwsError::new(
+            500,
+            "",
+            "InternalFailure",
+            format!("encoding the response failed: {e}"),
+        )
+    })
 }
 
 fn missing_field(text: &str) -> Option<&str> {
@@ -70,7 +80,11 @@ mod tests {
     fn missing_required_member_is_a_validation_error() {
         let e = decode::<Input>(b"{}").expect_err("missing");
         assert_eq!(e.code, "ValidationException");
-        assert!(e.message.contains("Value null at 'tableName'"), "{}", e.message);
+        assert!(
+            e.message.contains("Value null at 'tableName'"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

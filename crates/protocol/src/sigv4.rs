@@ -75,7 +75,14 @@ fn parse_scope(scope: &str) -> Option<Credential> {
     if parts.next()? != "aws4_request" || access_key_id.is_empty() {
         return None;
     }
-    Some(Credential { access_key_id, date, region, service, signed_headers: Vec::new(), signature: None })
+    Some(Credential {
+        access_key_id,
+        date,
+        region,
+        service,
+        signed_headers: Vec::new(),
+        signature: None,
+    })
 }
 
 #[cfg(test)]
@@ -96,7 +103,10 @@ mod tests {
     #[test]
     fn rejects_other_schemes() {
         assert_eq!(parse_authorization("Basic dXNlcjpwYXNz"), None);
-        assert_eq!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b/c"), None);
+        assert_eq!(
+            parse_authorization("AWS4-HMAC-SHA256 Credential=a/b/c"),
+            None
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ impl Violations {
     pub fn into_result(self) -> Result<(), AwsError> {
         match self.0.len() {
             0 => Ok(()),
-            1 => Err(AwsError::validation(format!("1 validation error detected: {}", self.0[0]))),
+            1 => Err(AwsError::validation(format!(
+                "1 validation error detected: {}",
+                self.0[0]
+            ))),
             n => Err(AwsError::validation(format!(
                 "{n} validation errors detected: {}",
                 self.0.join("; ")
@@ -47,7 +50,11 @@ mod tests {
     #[test]
     fn renders_like_aws() {
         let mut v = Violations::default();
-        v.fail("tableName", "ab", "Member must have length greater than or equal to 3");
+        v.fail(
+            "tableName",
+            "ab",
+            "Member must have length greater than or equal to 3",
+        );
         let e = v.into_result().expect_err("one violation");
         assert_eq!(e.code, "ValidationException");
         assert_eq!(

@@ -1,1 +1,11 @@
+//! The HTTP edge. One port serves every service: each request is routed by its `X-Amz-Target`,
+//! its SigV4 credential scope, its query `Action` or its host and path, decoded by the
+//! service's protocol, and answered in that protocol's format. Services never see HTTP.
 
+mod admin;
+mod json_edge;
+mod router;
+mod serve;
+
+pub use router::Registry;
+pub use serve::{serve, ServerConfig};

@@ -68,7 +68,10 @@ pub trait Write: Read {
 
 /// What an engine implements. Object-safe so `Store` can hold any engine.
 pub(crate) trait Engine: Send + Sync {
-    fn read(&self, f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    fn read(
+        &self,
+        f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// `f` answers whether to commit.
     fn write(
         &self,

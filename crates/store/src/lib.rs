@@ -11,7 +11,7 @@ mod engine;
 mod error;
 mod sqlite;
 
-pub use engine::{Flow, KeyRange, Read, Write};
+pub use engine::{prefix_successor, Flow, KeyRange, Read, Write};
 pub use error::StoreError;
 
 use std::path::PathBuf;
@@ -40,7 +40,9 @@ impl Store {
     /// Opens (creating and migrating as needed) the SQLite engine at `location`.
     pub fn open(location: &Location) -> Result<Store, StoreError> {
         let engine = sqlite::SqliteEngine::open(location)?;
-        Ok(Store { engine: Arc::new(engine) })
+        Ok(Store {
+            engine: Arc::new(engine),
+        })
     }
 
     /// Runs `f` in a read transaction: every read inside sees one consistent snapshot.
@@ -63,7 +65,9 @@ impl Store {
         match (out, err) {
             (Some(v), _) => Ok(v),
             (None, Some(e)) => Err(e),
-            (None, None) => Err(StoreError::Engine("read transaction produced no result".into()).into()),
+            (None, None) => {
+                Err(StoreError::Engine("read transaction produced no result".into()).into())
+            }
         }
     }
 
@@ -96,7 +100,9 @@ impl Store {
         match (out, err) {
             (Some(v), _) => Ok(v),
             (None, Some(e)) => Err(e),
-            (None, None) => Err(StoreError::Engine("write transaction produced no result".into()).into()),
+            (None, None) => {
+                Err(StoreError::Engine("write transaction produced no result".into()).into())
+            }
         }
     }
 

@@ -48,7 +48,10 @@ impl SqliteEngine {
                 let conn = Connection::open_in_memory()?;
                 configure(&conn, false)?;
                 migrate(&conn)?;
-                Ok(SqliteEngine { writer: Mutex::new(conn), readers: None })
+                Ok(SqliteEngine {
+                    writer: Mutex::new(conn),
+                    readers: None,
+                })
             }
             Location::Dir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
@@ -64,7 +67,10 @@ impl SqliteEngine {
                 migrate(&conn)?;
                 Ok(SqliteEngine {
                     writer: Mutex::new(conn),
-                    readers: Some(ReaderPool { path, idle: Mutex::new(Vec::new()) }),
+                    readers: Some(ReaderPool {
+                        path,
+                        idle: Mutex::new(Vec::new()),
+                    }),
                 })
             }
         }
@@ -85,7 +91,10 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as u32;
     if version > supported {
-        return Err(StoreError::TooNew { found: version, supported });
+        return Err(StoreError::TooNew {
+            found: version,
+            supported,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -140,7 +149,10 @@ fn in_read_txn(
 }
 
 impl Engine for SqliteEngine {
-    fn read(&self, f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    fn read(
+        &self,
+        f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         match &self.readers {
             None => in_read_txn(&lock(&self.writer), f),
             Some(pool) => {
@@ -202,16 +214,28 @@ fn range_sql<'r>(range: &'r KeyRange, reverse: bool, verb: &str) -> (String, Vec
     let mut args: Vec<&[u8]> = Vec::new();
     if let Some((start, inclusive)) = &range.start {
         args.push(start);
-        sql.push_str(if *inclusive { " AND k >= ?" } else { " AND k > ?" });
+        sql.push_str(if *inclusive {
+            " AND k >= ?"
+        } else {
+            " AND k > ?"
+        });
         sql.push_str(&(args.len() + 1).to_string());
     }
     if let Some((end, inclusive)) = &range.end {
         args.push(end);
-        sql.push_str(if *inclusive { " AND k <= ?" } else { " AND k < ?" });
+        sql.push_str(if *inclusive {
+            " AND k <= ?"
+        } else {
+            " AND k < ?"
+        });
         sql.push_str(&(args.len() + 1).to_string());
     }
     if verb.starts_with("SELECT") {
-        sql.push_str(if reverse { " ORDER BY k DESC" } else { " ORDER BY k ASC" });
+        sql.push_str(if reverse {
+            " ORDER BY k DESC"
+        } else {
+            " ORDER BY k ASC"
+        });
     }
     (sql, args)
 }
@@ -230,8 +254,12 @@ fn bind_range(
 
 impl Read for Txn<'_> {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT v FROM kv WHERE tree = ?1 AND k = ?2")?;
-        Ok(stmt.query_row(params![tree.0, key], |r| r.get(0)).optional()?)
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT v FROM kv WHERE tree = ?1 AND k = ?2")?;
+        Ok(stmt
+            .query_row(params![tree.0, key], |r| r.get(0))
+            .optional()?)
     }
 
     fn scan(
@@ -266,7 +294,9 @@ impl Write for Txn<'_> {
     }
 
     fn delete(&mut self, tree: Tree, key: &[u8]) -> Result<bool, StoreError> {
-        let mut stmt = self.conn.prepare_cached("DELETE FROM kv WHERE tree = ?1 AND k = ?2")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM kv WHERE tree = ?1 AND k = ?2")?;
         Ok(stmt.execute(params![tree.0, key])? > 0)
     }
 

@@ -30,11 +30,26 @@ fn suite(store: Store) {
         .expect("write");
 
     let all = collect(&store, &KeyRange::default(), false);
-    assert_eq!(all, vec![b"a".to_vec(), b"b".to_vec(), b"ba".to_vec(), b"c".to_vec(), b"\xff".to_vec()]);
+    assert_eq!(
+        all,
+        vec![
+            b"a".to_vec(),
+            b"b".to_vec(),
+            b"ba".to_vec(),
+            b"c".to_vec(),
+            b"\xff".to_vec()
+        ]
+    );
     let rev = collect(&store, &KeyRange::default(), true);
     assert_eq!(rev.first(), Some(&b"\xff".to_vec()));
-    assert_eq!(collect(&store, &KeyRange::prefix(b"b"), false), vec![b"b".to_vec(), b"ba".to_vec()]);
-    let exclusive = KeyRange { start: Some((b"a".to_vec(), false)), end: Some((b"c".to_vec(), true)) };
+    assert_eq!(
+        collect(&store, &KeyRange::prefix(b"b"), false),
+        vec![b"b".to_vec(), b"ba".to_vec()]
+    );
+    let exclusive = KeyRange {
+        start: Some((b"a".to_vec(), false)),
+        end: Some((b"c".to_vec(), true)),
+    };
     assert_eq!(collect(&store, &exclusive, false).len(), 3);
 
     // A failed transaction leaves nothing behind.
@@ -46,8 +61,13 @@ fn suite(store: Store) {
     assert_eq!(store.read(|r| r.get(T, b"zz")).expect("get"), None);
 
     // Trees are separate keyspaces.
-    assert_eq!(store.read(|r| r.get(OTHER, b"a")).expect("get"), Some(b"other".to_vec()));
-    let removed = store.write(|w| w.delete_range(T, &KeyRange::prefix(b"b"))).expect("delete");
+    assert_eq!(
+        store.read(|r| r.get(OTHER, b"a")).expect("get"),
+        Some(b"other".to_vec())
+    );
+    let removed = store
+        .write(|w| w.delete_range(T, &KeyRange::prefix(b"b")))
+        .expect("delete");
     assert_eq!(removed, 2);
     assert!(store.write(|w| w.delete(T, b"a")).expect("delete"));
     assert!(!store.write(|w| w.delete(T, b"a")).expect("delete"));
@@ -68,7 +88,10 @@ fn sqlite_file_engine_conforms_and_persists() {
     assert_eq!(store.schema_version().expect("version"), MIGRATIONS_LEN);
     drop(store);
     let reopened = Store::open(&Location::Dir(dir.clone())).expect("reopen");
-    assert_eq!(reopened.read(|r| r.get(T, b"c")).expect("get"), Some(b"c".to_vec()));
+    assert_eq!(
+        reopened.read(|r| r.get(T, b"c")).expect("get"),
+        Some(b"c".to_vec())
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -15145,7 +15145,8 @@ pub fn dispatch<S: DynamoDbApi + ?Sized>(
             let mut v = Violations::default();
             input.validate_into("", &mut v);
             v.into_result()?;
-            json::encode(&service.tag_resource(ctx, input)?)
+            service.tag_resource(ctx, input)?;
+            Ok(b"{}".to_vec())
         }
         "TransactGetItems" => {
             let input: TransactGetItemsInput = json::decode(body)?;
@@ -15166,7 +15167,8 @@ pub fn dispatch<S: DynamoDbApi + ?Sized>(
             let mut v = Violations::default();
             input.validate_into("", &mut v);
             v.into_result()?;
-            json::encode(&service.untag_resource(ctx, input)?)
+            service.untag_resource(ctx, input)?;
+            Ok(b"{}".to_vec())
         }
         "UpdateContinuousBackups" => {
             let input: UpdateContinuousBackupsInput = json::decode(body)?;

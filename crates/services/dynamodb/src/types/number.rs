@@ -46,7 +46,11 @@ impl NumberError {
 
 impl Number {
     pub fn zero() -> Number {
-        Number { negative: false, digits: Vec::new(), exponent: 0 }
+        Number {
+            negative: false,
+            digits: Vec::new(),
+            exponent: 0,
+        }
     }
 
     pub fn is_zero(&self) -> bool {
@@ -104,7 +108,11 @@ impl Number {
                 if all_zero {
                     return Ok(Number::zero());
                 }
-                return Err(if sign > 0 { NumberError::Overflow } else { NumberError::Underflow });
+                return Err(if sign > 0 {
+                    NumberError::Overflow
+                } else {
+                    NumberError::Underflow
+                });
             }
             exp10 = sign * trimmed.parse::<i64>().unwrap_or(0);
         }
@@ -114,7 +122,11 @@ impl Number {
 
     /// Builds a number from raw digits (value = 0.digits × 10^exponent), normalizing and
     /// checking limits.
-    fn from_parts(negative: bool, mut digits: Vec<u8>, exponent: i64) -> Result<Number, NumberError> {
+    fn from_parts(
+        negative: bool,
+        mut digits: Vec<u8>,
+        exponent: i64,
+    ) -> Result<Number, NumberError> {
         let lead = digits.iter().take_while(|&&d| d == 0).count();
         digits.drain(..lead);
         let exponent = exponent - lead as i64;
@@ -133,7 +145,11 @@ impl Number {
         if exponent < MIN_EXPONENT as i64 {
             return Err(NumberError::Underflow);
         }
-        Ok(Number { negative, digits, exponent: exponent as i32 })
+        Ok(Number {
+            negative,
+            digits,
+            exponent: exponent as i32,
+        })
     }
 
     pub fn negate(&self) -> Number {
@@ -153,7 +169,8 @@ impl Number {
             return Ok(self.clone());
         }
         // Align both to integers scaled by 10^low, where low is the lowest digit position.
-        let low = (self.exponent - self.digits.len() as i32).min(other.exponent - other.digits.len() as i32);
+        let low = (self.exponent - self.digits.len() as i32)
+            .min(other.exponent - other.digits.len() as i32);
         let high = self.exponent.max(other.exponent);
         let width = (high - low) as usize;
         let a = self.aligned(low, width);
@@ -243,7 +260,15 @@ fn cmp_digits(a: &[u8], b: &[u8]) -> Ordering {
 
 impl Ord for Number {
     fn cmp(&self, other: &Number) -> Ordering {
-        let sign = |n: &Number| if n.is_zero() { 0 } else if n.negative { -1 } else { 1 };
+        let sign = |n: &Number| {
+            if n.is_zero() {
+                0
+            } else if n.negative {
+                -1
+            } else {
+                1
+            }
+        };
         let (sa, sb) = (sign(self), sign(other));
         if sa != sb || sa == 0 {
             return sa.cmp(&sb);
@@ -322,26 +347,36 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in ["", "-", "abc", "1e", "1..2", "1e+", " 1", "0x10", "NaN", "Infinity"] {
+        for bad in [
+            "", "-", "abc", "1e", "1..2", "1e+", " 1", "0x10", "NaN", "Infinity",
+        ] {
             assert_eq!(Number::parse(bad), Err(NumberError::NotANumber), "{bad:?}");
         }
         assert_eq!(Number::parse("1e126"), Err(NumberError::Overflow));
         assert!(Number::parse("9.9999999999999999999999999999999999999e125").is_ok());
         assert_eq!(Number::parse("1e-131"), Err(NumberError::Underflow));
         assert!(Number::parse("1e-130").is_ok());
-        assert_eq!(Number::parse("123456789012345678901234567890123456789"), Err(NumberError::TooPrecise));
+        assert_eq!(
+            Number::parse("123456789012345678901234567890123456789"),
+            Err(NumberError::TooPrecise)
+        );
         assert!(Number::parse("12345678901234567890123456789012345678").is_ok());
     }
 
     #[test]
     fn orders_numerically() {
-        let mut v: Vec<Number> = ["10", "-2", "0", "2", "-10", "1.5", "1.55", "-1.5", "-1.55", "0.001"]
-            .iter()
-            .map(|s| n(s))
-            .collect();
+        let mut v: Vec<Number> = [
+            "10", "-2", "0", "2", "-10", "1.5", "1.55", "-1.5", "-1.55", "0.001",
+        ]
+        .iter()
+        .map(|s| n(s))
+        .collect();
         v.sort();
         let got: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-        assert_eq!(got, ["-10", "-2", "-1.55", "-1.5", "0", "0.001", "1.5", "1.55", "2", "10"]);
+        assert_eq!(
+            got,
+            ["-10", "-2", "-1.55", "-1.5", "0", "0.001", "1.5", "1.55", "2", "10"]
+        );
         // The key encoding orders the same way.
         let mut enc: Vec<(Vec<u8>, String)> = v
             .iter()
@@ -354,7 +389,10 @@ mod tests {
         enc.reverse();
         enc.sort();
         let got: Vec<String> = enc.into_iter().map(|(_, s)| s).collect();
-        assert_eq!(got, ["-10", "-2", "-1.55", "-1.5", "0", "0.001", "1.5", "1.55", "2", "10"]);
+        assert_eq!(
+            got,
+            ["-10", "-2", "-1.55", "-1.5", "0", "0.001", "1.5", "1.55", "2", "10"]
+        );
     }
 
     #[test]
@@ -363,7 +401,10 @@ mod tests {
         assert_eq!(n("5").add(&n("-7")).expect("sum").to_string(), "-2");
         assert_eq!(n("99").add(&n("1")).expect("sum").to_string(), "100");
         assert_eq!(n("-1.5").sub(&n("-1.5")).expect("diff").to_string(), "0");
-        assert_eq!(n("1e20").add(&n("1")).expect("sum").to_string(), "100000000000000000001");
+        assert_eq!(
+            n("1e20").add(&n("1")).expect("sum").to_string(),
+            "100000000000000000001"
+        );
         assert_eq!(n("1e38").add(&n("1")), Err(NumberError::TooPrecise));
     }
 }

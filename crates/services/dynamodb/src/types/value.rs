@@ -56,7 +56,9 @@ impl AttributeValue {
             AttributeValue::SS(v) => v.iter().map(String::len).sum(),
             AttributeValue::NS(v) => v.iter().map(Number::size).sum(),
             AttributeValue::BS(v) => v.iter().map(Vec::len).sum(),
-            AttributeValue::M(m) => 3 + m.iter().map(|(k, v)| k.len() + v.size() + 1).sum::<usize>(),
+            AttributeValue::M(m) => {
+                3 + m.iter().map(|(k, v)| k.len() + v.size() + 1).sum::<usize>()
+            }
             AttributeValue::L(l) => 3 + l.iter().map(|v| v.size() + 1).sum::<usize>(),
             AttributeValue::Null | AttributeValue::Bool(_) => 1,
         }
@@ -106,7 +108,10 @@ fn parse_binary<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
     decode_base64(text).map_err(E::custom)
 }
 
-fn no_duplicates<T: PartialEq, E: de::Error>(items: &[T], show: impl Fn(&T) -> String) -> Result<(), E> {
+fn no_duplicates<T: PartialEq, E: de::Error>(
+    items: &[T],
+    show: impl Fn(&T) -> String,
+) -> Result<(), E> {
     for (i, a) in items.iter().enumerate() {
         if items[..i].contains(a) {
             let listing: Vec<String> = items.iter().map(show).collect();
@@ -159,7 +164,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
                             "One or more parameter values were invalid: An number set  may not be empty",
                         ));
                     }
-                    let v = texts.iter().map(|t| parse_number(t)).collect::<Result<Vec<_>, _>>()?;
+                    let v = texts
+                        .iter()
+                        .map(|t| parse_number(t))
+                        .collect::<Result<Vec<_>, _>>()?;
                     no_duplicates(&v, |n| n.to_string())?;
                     AttributeValue::NS(v)
                 }
@@ -170,7 +178,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
                             "One or more parameter values were invalid: Binary sets should not be empty",
                         ));
                     }
-                    let v = texts.iter().map(|t| parse_binary(t)).collect::<Result<Vec<_>, _>>()?;
+                    let v = texts
+                        .iter()
+                        .map(|t| parse_binary(t))
+                        .collect::<Result<Vec<_>, _>>()?;
                     no_duplicates(&v, |b| encode_base64(b))?;
                     AttributeValue::BS(v)
                 }
@@ -236,10 +247,16 @@ mod tests {
             (r#"{"N":"x"}"#, "cannot be converted into a number"),
             (r#"{"SS":[]}"#, "An string set  may not be empty"),
             (r#"{"NS":["1","1.0"]}"#, "contains duplicates"),
-            (r#"{"NULL":false}"#, "Null attribute value types must have the value of true"),
+            (
+                r#"{"NULL":false}"#,
+                "Null attribute value types must have the value of true",
+            ),
         ] {
             let e = parse(json).expect_err(json);
-            assert!(e.contains(VALIDATION_MARKER) && e.contains(msg), "{json}: {e}");
+            assert!(
+                e.contains(VALIDATION_MARKER) && e.contains(msg),
+                "{json}: {e}"
+            );
         }
     }
 }

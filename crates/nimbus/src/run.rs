@@ -1,0 +1,143 @@
+//! `nimbus serve`: open the store, register services, serve until a signal, shut down cleanly.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nimbus_dynamodb::{DynamoDb, DynamoDbStreams};
+use nimbus_server::{Registry, ServerConfig};
+use nimbus_store::{Location, Store};
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+
+pub fn serve(args: ServeArgs) -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("nimbus: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ServeArgs) -> ExitCode {
+    let location = if args.ephemeral {
+        Location::Memory
+    } else {
+        Location::Dir(args.data_dir.clone())
+    };
+    let store = match Store::open(&location) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nimbus: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut registry = Registry::new();
+    registry.add_json(Arc::new(DynamoDb::new(store.clone())));
+    registry.add_json(Arc::new(DynamoDbStreams::new(store.clone())));
+
+    let addr = format!("{}:{}", args.host, args.port);
+    let listener = match addr.parse::<SocketAddr>() {
+        Ok(sock) => TcpListener::bind(sock).await,
+        Err(_) => TcpListener::bind(&addr).await,
+    };
+    let listener = match listener {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "nimbus: cannot listen on {addr}: {e}. Is another nimbus (or LocalStack) running? Pass --port to use another port."
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    let data = if args.ephemeral {
+        "in memory (--ephemeral)".to_string()
+    } else {
+        args.data_dir.display().to_string()
+    };
+    println!(
+        "nimbus {} ready on http://{local} — data: {data}",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    let sweeper = tokio::spawn(sweep_ttl(
+        store.clone(),
+        Duration::from_millis(args.ttl_sweep_ms.max(10)),
+    ));
+    nimbus_server::serve(
+        listener,
+        registry,
+        ServerConfig::default(),
+        shutdown_signal(),
+    )
+    .await;
+    sweeper.abort();
+    if let Err(e) = store.checkpoint() {
+        eprintln!("nimbus: flushing state on shutdown failed: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("nimbus stopped");
+    ExitCode::SUCCESS
+}
+
+/// Deletes expired DynamoDB items in the background.
+async fn sweep_ttl(store: Store, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let store = store.clone();
+        let now = nimbus_core::time::now_millis() / 1000;
+        match tokio::task::spawn_blocking(move || {
+            nimbus_dynamodb::ops::ttl::sweep_expired(&store, now)
+        })
+        .await
+        {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(deleted = n, "expired TTL items removed"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "TTL sweep failed"),
+            _ => {}
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NIMBUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

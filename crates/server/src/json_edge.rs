@@ -1,0 +1,59 @@
+//! The awsJson1_0/1_1 edge: request context in, service call, response or error out.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use nimbus_core::RequestContext;
+use nimbus_protocol::{AwsError, JsonService};
+
+/// Calls `operation` on a JSON service. The service may block on its store, so it runs where
+/// blocking is allowed.
+pub(crate) fn call(
+    service: &dyn JsonService,
+    ctx: &RequestContext,
+    operation: &str,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let result = tokio::task::block_in_place(|| service.handle(ctx, operation, body));
+    match result {
+        Ok(out) => respond(service, ctx, StatusCode::OK, out),
+        Err(err) => error(service, ctx, &err),
+    }
+}
+
+pub(crate) fn error(
+    service: &dyn JsonService,
+    ctx: &RequestContext,
+    err: &AwsError,
+) -> Response<Full<Bytes>> {
+    if err.status >= 500 {
+        tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
+    } else {
+        tracing::debug!(service = service.spec().name, code = %err.code, message = %err.message, "request refused");
+    }
+    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+    respond(service, ctx, status, err.json_body())
+}
+
+fn respond(
+    service: &dyn JsonService,
+    ctx: &RequestContext,
+    status: StatusCode,
+    body: Vec<u8>,
+) -> Response<Full<Bytes>> {
+    let crc = service.checksum_header().then(|| crc32fast::hash(&body));
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(service.spec().protocol.content_type()),
+    );
+    if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    if let Some(crc) = crc {
+        headers.insert("x-amz-crc32", HeaderValue::from(crc));
+    }
+    resp
+}

@@ -1,0 +1,220 @@
+//! The accept loop, per-request dispatch, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use nimbus_core::{ids, RequestContext};
+use nimbus_protocol::{sigv4, AwsError};
+use tokio::net::TcpListener;
+
+use crate::router::Route;
+use crate::{admin, json_edge, Registry};
+
+/// Tunables of the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body accepted (DynamoDB's own limit is 16 MB).
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_body_bytes: 16 * 1024 * 1024 + 64 * 1024,
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+struct Shared {
+    registry: Registry,
+    config: ServerConfig,
+}
+
+/// Serves requests on `listener` until `shutdown` resolves, then stops accepting and waits
+/// (up to the drain timeout) for in-flight requests to finish.
+pub async fn serve(
+    listener: TcpListener,
+    registry: Registry,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) {
+    let shared = Arc::new(Shared { registry, config });
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let service = service_fn(move |req| {
+                    let shared = shared.clone();
+                    async move { Ok::<_, Infallible>(handle(&shared, req, peer).await) }
+                });
+                let conn = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, %peer, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let drain = shared.config.drain_timeout;
+    if tokio::time::timeout(drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight requests did not finish within {drain:?}; closing them");
+    }
+}
+
+async fn handle(
+    shared: &Shared,
+    req: Request<Incoming>,
+    _peer: SocketAddr,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let credential = credential(&parts);
+    let signing_service = credential.as_ref().map(|c| c.service.as_str());
+    let route = shared.registry.route(&parts, signing_service);
+    let ctx = RequestContext::new(
+        ids::request_id(),
+        credential.as_ref().map(|c| c.region.as_str()),
+        credential.as_ref().map(|c| c.identity()),
+    );
+    match route {
+        Route::Admin => admin::handle(parts.uri.path(), &shared.registry),
+        Route::Json(service, operation) => {
+            let body = match Limited::new(body, shared.config.max_body_bytes)
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => {
+                    let err = if e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        AwsError::request_too_large(shared.config.max_body_bytes)
+                    } else {
+                        AwsError::serialization("the request body could not be read completely")
+                    };
+                    return json_edge::error(service.as_ref(), &ctx, &err);
+                }
+            };
+            json_edge::call(service.as_ref(), &ctx, &operation, &body)
+        }
+        Route::JsonMissingTarget(service) => json_edge::error(
+            service.as_ref(),
+            &ctx,
+            &AwsError::unknown_operation("(the request has no X-Amz-Target header naming one)"),
+        ),
+        Route::Unknown(what) => {
+            let err = AwsError::unknown_service(&what);
+            let mut resp = Response::new(Full::new(Bytes::from(err.json_body())));
+            *resp.status_mut() = StatusCode::BAD_REQUEST;
+            resp.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+    }
+}
+
+/// The SigV4 credential of a request: Authorization header first, then presigned query.
+fn credential(parts: &http::request::Parts) -> Option<sigv4::Credential> {
+    if let Some(auth) = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(c) = sigv4::parse_authorization(auth) {
+            return Some(c);
+        }
+    }
+    let query = parts.uri.query()?;
+    if !query.contains("X-Amz-Credential") {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            Some((percent_decode(k)?, percent_decode(v)?))
+        })
+        .collect();
+    sigv4::parse_presigned(|name| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    })
+}
+
+/// Decodes `%XX` escapes and `+` (as space) in a query component.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_query_components() {
+        assert_eq!(
+            percent_decode("AKID%2F20261122%2Fus-east-1").as_deref(),
+            Some("AKID/20261122/us-east-1")
+        );
+        assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
+        assert_eq!(percent_decode("%zz"), None);
+    }
+}

@@ -1,0 +1,259 @@
+//! PutItem, GetItem, DeleteItem, UpdateItem — and the single-item write that transactions and
+//! batches reuse.
+
+use nimbus_core::RequestContext;
+use nimbus_store::{Store, Write};
+
+use super::common::{self, check_condition, check_item_size, consumed, read_units, write_units};
+use crate::error::Result;
+use crate::expr::{self, Condition, ExprContext, Path, UpdateExpr};
+use crate::generated::dynamodb::*;
+use crate::storage::catalog::{require_table, TableRecord};
+use crate::storage::changes::{self, check_index_keys, Origin};
+use crate::storage::records::get_item as stored_item;
+use crate::types::{item_size, Item};
+
+/// What a single-item write does.
+pub enum WriteKind {
+    Put(Item),
+    Delete(Item),
+    Update(Item, Option<UpdateExpr>),
+    /// A transaction's ConditionCheck: only the condition, no change.
+    Check(Item),
+}
+
+/// A write whose expressions are already parsed and checked.
+pub struct PreparedWrite {
+    pub table_name: String,
+    pub kind: WriteKind,
+    pub condition: Option<Condition>,
+    pub on_failure: Option<String>,
+}
+
+/// What a write found and left.
+pub struct WriteOutcome {
+    pub table: TableRecord,
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+    pub updated: Vec<Path>,
+}
+
+/// Runs one prepared write inside `w`: checks the key and condition, applies the change and
+/// keeps indexes and stream in step.
+pub fn write_one(
+    w: &mut dyn Write,
+    ctx: &RequestContext,
+    p: &PreparedWrite,
+) -> Result<WriteOutcome> {
+    let table = require_table(w.as_read(), ctx, &p.table_name)?;
+    let (key, key_item) = match &p.kind {
+        WriteKind::Put(item) => (table.key.encode_item_key(table.uid, item)?, None),
+        WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => {
+            (table.key.encode_key_param(table.uid, k)?, Some(k))
+        }
+    };
+    let old = stored_item(w.as_read(), &key)?;
+    check_condition(p.condition.as_ref(), old.as_ref(), p.on_failure.as_deref())?;
+    let mut updated = Vec::new();
+    let new = match &p.kind {
+        WriteKind::Put(item) => {
+            check_index_keys(&table, item)?;
+            Some(item.clone())
+        }
+        WriteKind::Delete(_) => None,
+        WriteKind::Check(_) => {
+            return Ok(WriteOutcome {
+                new: old.clone(),
+                table,
+                old,
+                updated,
+            })
+        }
+        WriteKind::Update(k, update) => {
+            let mut item = old
+                .clone()
+                .unwrap_or_else(|| key_item.cloned().unwrap_or_else(|| k.clone()));
+            if let Some(update) = update {
+                update.check_key_attributes(&|name| table.key.is_key_attr(name))?;
+                updated = update.apply(&mut item)?;
+            }
+            check_item_size(&item, true)?;
+            check_index_keys(&table, &item)?;
+            Some(item)
+        }
+    };
+    if matches!(p.kind, WriteKind::Delete(_)) && old.is_none() {
+        return Ok(WriteOutcome {
+            table,
+            old,
+            new,
+            updated,
+        });
+    }
+    changes::apply(w, &table, &key, old.as_ref(), new.as_ref(), Origin::User)?;
+    Ok(WriteOutcome {
+        table,
+        old,
+        new,
+        updated,
+    })
+}
+
+pub fn put_item(store: &Store, ctx: &RequestContext, input: PutItemInput) -> Result<PutItemOutput> {
+    let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+    let mut ex = ExprContext::new(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    );
+    let condition = common::write_condition(
+        &mut ex,
+        input.condition_expression.as_deref(),
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    ex.finish()?;
+    check_item_size(&input.item, false)?;
+    let size = item_size(&input.item);
+    let prepared = PreparedWrite {
+        table_name: input.table_name,
+        kind: WriteKind::Put(input.item),
+        condition,
+        on_failure: input.return_values_on_condition_check_failure,
+    };
+    let out = store.write(|w| write_one(w, ctx, &prepared))?;
+    Ok(PutItemOutput {
+        attributes: if rv == "ALL_OLD" { out.old } else { None },
+        consumed_capacity: consumed(
+            input.return_consumed_capacity.as_deref(),
+            &out.table.name,
+            write_units(size),
+            false,
+        ),
+        item_collection_metrics: None,
+    })
+}
+
+pub fn delete_item(
+    store: &Store,
+    ctx: &RequestContext,
+    input: DeleteItemInput,
+) -> Result<DeleteItemOutput> {
+    let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+    let mut ex = ExprContext::new(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    );
+    let condition = common::write_condition(
+        &mut ex,
+        input.condition_expression.as_deref(),
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    ex.finish()?;
+    let prepared = PreparedWrite {
+        table_name: input.table_name,
+        kind: WriteKind::Delete(input.key),
+        condition,
+        on_failure: input.return_values_on_condition_check_failure,
+    };
+    let out = store.write(|w| write_one(w, ctx, &prepared))?;
+    let size = out.old.as_ref().map_or(0, item_size);
+    Ok(DeleteItemOutput {
+        consumed_capacity: consumed(
+            input.return_consumed_capacity.as_deref(),
+            &out.table.name,
+            write_units(size),
+            false,
+        ),
+        attributes: if rv == "ALL_OLD" { out.old } else { None },
+        item_collection_metrics: None,
+    })
+}
+
+pub fn update_item(
+    store: &Store,
+    ctx: &RequestContext,
+    input: UpdateItemInput,
+) -> Result<UpdateItemOutput> {
+    let rv = common::return_values(
+        input.return_values.as_deref(),
+        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+    )?;
+    let mut ex = ExprContext::new(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    );
+    let update = match (&input.update_expression, &input.attribute_updates) {
+        (Some(_), Some(_)) => {
+            return Err(crate::error::validation(
+                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}",
+            ))
+        }
+        (Some(text), None) => Some(expr::parse_update(&mut ex, text)?),
+        (None, Some(updates)) => Some(expr::legacy::attribute_updates(updates)?),
+        (None, None) => None,
+    };
+    let condition = common::write_condition(
+        &mut ex,
+        input.condition_expression.as_deref(),
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    ex.finish()?;
+    let prepared = PreparedWrite {
+        table_name: input.table_name,
+        kind: WriteKind::Update(input.key, update),
+        condition,
+        on_failure: input.return_values_on_condition_check_failure,
+    };
+    let out = store.write(|w| write_one(w, ctx, &prepared))?;
+    let size = out.new.as_ref().map_or(0, item_size);
+    let attributes = match rv.as_str() {
+        "ALL_OLD" => out.old.clone(),
+        "ALL_NEW" => out.new.clone(),
+        "UPDATED_OLD" => out.old.as_ref().map(|i| expr::project(i, &out.updated)),
+        "UPDATED_NEW" => out.new.as_ref().map(|i| expr::project(i, &out.updated)),
+        _ => None,
+    }
+    .filter(|a| !a.is_empty());
+    Ok(UpdateItemOutput {
+        attributes,
+        consumed_capacity: consumed(
+            input.return_consumed_capacity.as_deref(),
+            &out.table.name,
+            write_units(size),
+            false,
+        ),
+        item_collection_metrics: None,
+    })
+}
+
+pub fn get_item(store: &Store, ctx: &RequestContext, input: GetItemInput) -> Result<GetItemOutput> {
+    let mut ex = ExprContext::new(input.expression_attribute_names.as_ref(), None);
+    let projection = common::projection(
+        &mut ex,
+        input.projection_expression.as_deref(),
+        input.attributes_to_get.as_ref(),
+    )?;
+    ex.finish()?;
+    let consistent = input.consistent_read.unwrap_or(false);
+    let (table, item) = store.read(|r| {
+        let table = require_table(r, ctx, &input.table_name)?;
+        let key = table.key.encode_key_param(table.uid, &input.key)?;
+        Ok::<_, crate::error::Error>((table.name.clone(), stored_item(r, &key)?))
+    })?;
+    let size = item.as_ref().map_or(0, item_size);
+    let item = match (item, &projection) {
+        (Some(i), Some(paths)) => Some(expr::project(&i, paths)),
+        (item, _) => item,
+    };
+    Ok(GetItemOutput {
+        item,
+        consumed_capacity: consumed(
+            input.return_consumed_capacity.as_deref(),
+            &table,
+            read_units(size, consistent),
+            true,
+        ),
+    })
+}

@@ -1,0 +1,11 @@
+//! DynamoDB operations, one file per family. Each takes the store, the request context and
+//! the generated input, and returns the generated output.
+
+pub mod batch;
+pub mod common;
+pub mod items;
+pub mod query;
+pub mod tables;
+pub mod tags;
+pub mod transact;
+pub mod ttl;

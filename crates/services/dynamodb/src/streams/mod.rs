@@ -1,0 +1,55 @@
+//! DynamoDB Streams: streams are opened and closed with their table's settings; records are
+//! appended by [`crate::storage::changes::apply`]; the `dynamodbstreams` API reads them.
+
+pub mod api;
+
+use nimbus_store::Write;
+
+use crate::error::Result;
+use crate::storage::catalog::{
+    load_stream, next_uid, save_stream, StreamMeta, TableRecord, TableStream,
+};
+
+/// How long records stay readable.
+pub const RETENTION_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+/// Attaches a new stream to a table (CreateTable or UpdateTable with StreamEnabled).
+pub fn open_stream(w: &mut dyn Write, table: &TableRecord, view_type: &str) -> Result<TableStream> {
+    let now = nimbus_core::time::now_millis();
+    let label = nimbus_core::time::Civil::from_millis(now).stream_label();
+    let stream = TableStream {
+        uid: next_uid(w)?,
+        label,
+        view_type: view_type.to_string(),
+        enabled: true,
+    };
+    save_stream(
+        w,
+        &StreamMeta {
+            uid: stream.uid,
+            arn: table.stream_arn(&stream),
+            label: stream.label.clone(),
+            table_name: table.name.clone(),
+            account: table.account.clone(),
+            region: table.region.clone(),
+            view_type: stream.view_type.clone(),
+            key: table.key.clone(),
+            enabled: true,
+            created_millis: now,
+            closed_millis: None,
+        },
+    )?;
+    Ok(stream)
+}
+
+/// Disables a stream: it stops receiving records but stays readable for 24 hours.
+pub fn close_stream(w: &mut dyn Write, uid: u64) -> Result<()> {
+    if let Some(mut meta) = load_stream(w.as_read(), uid)? {
+        if meta.enabled {
+            meta.enabled = false;
+            meta.closed_millis = Some(nimbus_core::time::now_millis());
+            save_stream(w, &meta)?;
+        }
+    }
+    Ok(())
+}

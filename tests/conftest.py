@@ -1,0 +1,200 @@
+"""Fixtures for the nimbus acceptance tests.
+
+- `server`: one `nimbus serve --ephemeral` per test session (per xdist worker); tests use unique
+  table names so they never see each other's data.
+- `nimbus`: a factory for extra servers (fresh state, `--data-dir`, restarts, kill -9), stopped
+  at the end of the test.
+- `ddb`, `streams`, `ddb_resource`: boto3 clients for `server` (us-east-1, dummy credentials,
+  no retries so every error surfaces).
+- `make_table`: creates a table with a unique name (deleted afterwards).
+- `aws`: runs the AWS CLI against `server` and returns its parsed JSON output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from botocore.exceptions import ClientError
+
+from nimbus_testing import (
+    AwsCli,
+    NimbusServer,
+    isolate_aws_environment,
+    unique_name,
+)
+
+isolate_aws_environment()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[NimbusServer]:
+    srv = NimbusServer()
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
+@pytest.fixture
+def nimbus(tmp_path: Path) -> Iterator[Any]:
+    """Factory: nimbus(data_dir=None|Path, **kwargs) -> started NimbusServer (stopped at teardown)."""
+    started: list[NimbusServer] = []
+
+    def start(data_dir: Path | str | None = None, *, start: bool = True, **kwargs: Any) -> NimbusServer:
+        srv = NimbusServer(data_dir, **kwargs)
+        started.append(srv)
+        if start:
+            srv.start()
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+        srv.cleanup()
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    d = Path(tempfile.mkdtemp(prefix="nimbus-data-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def endpoint(server: NimbusServer) -> str:
+    return server.endpoint
+
+
+@pytest.fixture(scope="session")
+def ddb(server: NimbusServer):
+    return server.client("dynamodb")
+
+
+@pytest.fixture(scope="session")
+def streams(server: NimbusServer):
+    return server.client("dynamodbstreams")
+
+
+@pytest.fixture(scope="session")
+def ddb_resource(server: NimbusServer):
+    return server.resource("dynamodb")
+
+
+@pytest.fixture(scope="session")
+def aws(server: NimbusServer) -> AwsCli:
+    return AwsCli(server.endpoint)
+
+
+def key_schema_and_attrs(hash_key: tuple[str, str], range_key: tuple[str, str] | None):
+    schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+    attrs = {hash_key[0]: hash_key[1]}
+    if range_key:
+        schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+        attrs[range_key[0]] = range_key[1]
+    return schema, attrs
+
+
+def index_spec(
+    name: str,
+    hash_key: tuple[str, str],
+    range_key: tuple[str, str] | None = None,
+    projection: str = "ALL",
+    non_key: list[str] | None = None,
+) -> dict:
+    """Describe a GSI/LSI for make_table(gsis=[...], lsis=[...])."""
+    return {"name": name, "hash": hash_key, "range": range_key, "projection": projection, "non_key": non_key}
+
+
+def build_index(spec: dict, attrs: dict[str, str]) -> dict:
+    schema, index_attrs = key_schema_and_attrs(spec["hash"], spec["range"])
+    attrs.update(index_attrs)
+    projection: dict[str, Any] = {"ProjectionType": spec["projection"]}
+    if spec["non_key"]:
+        projection["NonKeyAttributes"] = spec["non_key"]
+    return {"IndexName": spec["name"], "KeySchema": schema, "Projection": projection}
+
+
+def wait_table_active(client, name: str, timeout: float = 15) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        desc = client.describe_table(TableName=name)["Table"]
+        indexes_ready = all(
+            g.get("IndexStatus") == "ACTIVE" for g in desc.get("GlobalSecondaryIndexes", [])
+        )
+        if desc["TableStatus"] == "ACTIVE" and indexes_ready:
+            return desc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"table {name} not ACTIVE after {timeout}s: {desc}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def make_table(ddb, request):
+    """make_table(hash_key=("pk","S"), range_key=None, *, gsis=(), lsis=(), stream=None,
+    billing="PAY_PER_REQUEST", name=None, client=ddb, **extra) -> table name (ACTIVE)."""
+    created: list[tuple[Any, str]] = []
+
+    def make(
+        hash_key: tuple[str, str] = ("pk", "S"),
+        range_key: tuple[str, str] | None = None,
+        *,
+        gsis: tuple[dict, ...] | list[dict] = (),
+        lsis: tuple[dict, ...] | list[dict] = (),
+        stream: str | None = None,
+        billing: str = "PAY_PER_REQUEST",
+        name: str | None = None,
+        client=None,
+        **extra: Any,
+    ) -> str:
+        client = client or ddb
+        name = name or unique_name(request.node.name[:30])
+        schema, attrs = key_schema_and_attrs(hash_key, range_key)
+        params: dict[str, Any] = {"TableName": name, "KeySchema": schema}
+        if gsis:
+            params["GlobalSecondaryIndexes"] = [build_index(g, attrs) for g in gsis]
+            if billing == "PROVISIONED":
+                for g in params["GlobalSecondaryIndexes"]:
+                    g["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        if lsis:
+            params["LocalSecondaryIndexes"] = [build_index(i, attrs) for i in lsis]
+        params["AttributeDefinitions"] = [
+            {"AttributeName": n, "AttributeType": t} for n, t in attrs.items()
+        ]
+        params["BillingMode"] = billing
+        if billing == "PROVISIONED":
+            params["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        if stream:
+            params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
+        params.update(extra)
+        client.create_table(**params)
+        created.append((client, name))
+        wait_table_active(client, name)
+        return name
+
+    yield make
+    for client, name in created:
+        try:
+            client.delete_table(TableName=name)
+        except ClientError:
+            pass
+        except Exception:  # the server may already be gone (e.g. a test that stops it)
+            pass
+
+
+@pytest.fixture
+def table(make_table) -> str:
+    """A table with a string hash key `pk`."""
+    return make_table()
+
+
+@pytest.fixture
+def table_hr(make_table) -> str:
+    """A table with hash key `pk` (S) and range key `sk` (S)."""
+    return make_table(("pk", "S"), ("sk", "S"))
