@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import shutil
 import sys
 import tempfile
@@ -44,33 +45,41 @@ SETUP_TIMEOUT_S = 30  # table creation until ACTIVE
 BOTO3_OPERATIONS = ("PutItem", "GetItem", "Query")
 WRK_OPERATIONS = ("PutItem", "GetItem")
 NIMBUS_REFERENCE = "nimbus (ephemeral)"
-PEER_NAMES = ("moto", "dynalite", "localstack")
+
+FULL = {"n": 2000, "n_query": 500, "warmup": 100, "wrk_duration": 10}  # defaults of a full run
+QUICK = {"n": 200, "n_query": 50, "warmup": 20, "wrk_duration": 3}  # --quick
 
 TARGET_KEYS = ("noop", "nimbus", "nimbus-data-dir", "dynalite", "moto", "localstack")
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="DynamoDB: nimbus side by side with its peers.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description="DynamoDB: nimbus side by side with its peers "
+                                     "(see bench/README.md).")
     parser.add_argument("--targets", default=",".join(TARGET_KEYS),
-                        help=f"comma-separated subset of {', '.join(TARGET_KEYS)}")
+                        help=f"comma-separated subset of {','.join(TARGET_KEYS)} (default: all)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 200/50 calls, 20 warm-up calls, 3 s of wrk")
-    parser.add_argument("-n", "--n", type=int, default=2000, help="boto3 PutItem and GetItem calls")
-    parser.add_argument("--n-query", type=int, default=500, help="boto3 Query calls")
-    parser.add_argument("--warmup", type=int, default=100, help="untimed boto3 calls before each measurement")
-    parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--wrk-connections", type=int, default=64)
-    parser.add_argument("--wrk-duration", type=int, default=10, help="seconds per wrk run")
+                        help="smoke run: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
+    parser.add_argument("-n", "--n", type=int, help=f"boto3 PutItem and GetItem calls (default {FULL['n']})")
+    parser.add_argument("--n-query", type=int, help=f"boto3 Query calls (default {FULL['n_query']})")
+    parser.add_argument("--warmup", type=int,
+                        help=f"untimed boto3 calls before each measurement (default {FULL['warmup']})")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--wrk-connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument("--wrk-duration", type=int, help=f"seconds per wrk run (default {FULL['wrk_duration']})")
     parser.add_argument("--skip-wrk", action="store_true", help="only the boto3 workloads")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run all targets this many times, interleaved, and report medians "
+                             "(default 1; use 3 on a noisy machine)")
     parser.add_argument("--build", action="store_true",
                         help="run `cargo build --release -p nimbus` even if the binary exists")
-    parser.add_argument("--nimbus-bin", type=Path, default=peers.NIMBUS_BIN, help="the nimbus binary")
+    parser.add_argument("--nimbus-bin", type=Path, default=peers.NIMBUS_BIN,
+                        help="the nimbus binary (default target/release/nimbus, built if missing)")
     parser.add_argument("--localstack-timeout", type=float, default=60,
-                        help="seconds LocalStack gets to answer DynamoDB (it is tried once)")
+                        help="seconds LocalStack gets to answer DynamoDB; it is tried once (default 60)")
     args = parser.parse_args()
-    if args.quick:
-        args.n, args.n_query, args.warmup, args.wrk_duration = 200, 50, 20, 3
+    for name, default in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = set(args.targets) - set(TARGET_KEYS)
     if unknown:
@@ -96,14 +105,8 @@ def make_targets(args: argparse.Namespace) -> list[peers.Target]:
 
 def ready_probe(port: int) -> None:
     """A DynamoDB ListTables over raw HTTP; raises unless it answers 200."""
-    day = time.strftime("%Y%m%d", time.gmtime())
-    headers = {
-        "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": "DynamoDB_20120810.ListTables",
-        "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
-        "Authorization": f"AWS4-HMAC-SHA256 Credential=test/{day}/us-east-1/dynamodb/aws4_request, "
-                         f"SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={'0' * 64}",
-    }
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables",
+               **h.sigv4_headers("dynamodb")}
     status, body = h.http_call(port, "POST", "/", b"{}", headers, timeout=15)
     if status != 200:
         raise h.Unavailable(f"ListTables answered HTTP {status}: {body[:200].decode(errors='replace')}")
@@ -181,10 +184,12 @@ def measure_sequential(call, n: int, warmup: int) -> dict:
 
 def bench_target(target: peers.Target, args: argparse.Namespace, wrk: str | None,
                  wrk_config: h.WrkConfig) -> dict:
-    result = {"name": target.name, "status": "unavailable", "reason": None, "version": None,
+    role = "nimbus" if target.is_nimbus else "ceiling" if target.is_ceiling else "peer"
+    result = {"name": target.name, "role": role, "status": "unavailable", "reason": None, "version": None,
               "ready_ms": None, "idle_rss_mb": None, "rss_after_load_mb": None,
               "boto3": {}, "wrk": {}}
-    h.log(f"\n== {target.name}")
+    result["loadavg_at_start"] = round(os.getloadavg()[0], 2)  # the machine may be shared: noise
+    h.log(f"\n== {target.name} (load average {result['loadavg_at_start']})")
     try:
         result["version"] = target.install()
         h.log(f"  version: {result['version']}")
@@ -209,12 +214,17 @@ def bench_target(target: peers.Target, args: argparse.Namespace, wrk: str | None
             except Exception as e:  # noqa: BLE001 - any failure here means: cannot benchmark it
                 hint = target.diagnose(server.output()) if target.diagnose else None
                 reason = f"did not start: {e}" if result["ready_ms"] is None else f"table setup failed: {e}"
-                result["reason"] = f"{hint} (log: {server.log_path})" if hint else reason
+                result["reason"] = hint or reason
                 h.log(f"  SKIPPED, {result['reason']}\n  (log: {server.log_path})")
                 return result
             result["status"] = "ok"
             run_workloads(result, ddb, port, args, wrk, wrk_config)
-            result["rss_after_load_mb"] = server.rss_mb()
+            if server.proc.poll() is not None:
+                result["reason"] = f"exited with code {server.proc.returncode} during the workloads " \
+                                   f"(log: {server.log_path})"
+                h.log(f"  {result['reason']}")
+            else:
+                result["rss_after_load_mb"] = server.rss_mb()
     except h.Unavailable as e:
         result["reason"] = str(e)
         h.log(f"  SKIPPED, {e}")
@@ -272,7 +282,7 @@ def ratio(numerator: float | None, denominator: float | None, suffix: str = "×"
 def workload_table(results: list[dict], kind: str, operation: str) -> str:
     by_name = {r["name"]: r for r in results}
     reference = by_name.get(NIMBUS_REFERENCE, {}).get(kind, {}).get(operation, {}).get("ops_per_s")
-    ceiling = next((r[kind].get(operation, {}).get("ops_per_s") for r in results if r["name"] == "do-nothing"), None)
+    ceiling = next((r[kind].get(operation, {}).get("ops_per_s") for r in results if r["role"] == "ceiling"), None)
     rows = []
     for r in results:
         if r["status"] != "ok":
@@ -289,15 +299,17 @@ def workload_table(results: list[dict], kind: str, operation: str) -> str:
 
 def startup_table(results: list[dict]) -> str:
     rows = [[r["name"], h.fmt(r["ready_ms"], 1), h.fmt(r["idle_rss_mb"], 1), h.fmt(r["rss_after_load_mb"], 1),
-             (r["version"] or "–")[:48], "ok" if r["status"] == "ok" else "not run (see below)"]
+             h.fmt(r.get("loadavg_at_start"), 1), (r["version"] or "–")[:48],
+             "ok" if r["status"] == "ok" else "not run (see below)"]
             for r in results]
-    return h.markdown_table(["target", "ready ms", "idle RSS MB", "RSS after load MB", "version", "status"], rows)
+    return h.markdown_table(["target", "ready ms", "idle RSS MB", "RSS after load MB", "load avg", "version",
+                             "status"], rows)
 
 
 def check_goals(results: list[dict]) -> list[dict]:
     """The project's targets for nimbus, each PASS, FAIL or pending (nimbus did not run)."""
     by_name = {r["name"]: r for r in results if r["status"] == "ok"}
-    ceiling = by_name.get("do-nothing")
+    ceiling = next((r for r in by_name.values() if r["role"] == "ceiling"), None)
     goals = []
 
     def goal(name: str, holds: bool | None, detail: str) -> None:
@@ -315,7 +327,7 @@ def check_goals(results: list[dict]) -> list[dict]:
         for operation in WRK_OPERATIONS:
             ops = r and r["wrk"].get(operation, {}).get("ops_per_s")
             peer_figures = [(p["wrk"].get(operation, {}).get("ops_per_s") or 0, n)
-                            for n, p in by_name.items() if n in PEER_NAMES]
+                            for n, p in by_name.items() if p["role"] == "peer"]
             best, best_name = max(peer_figures, default=(0, None))
             goal(f"{variant}: wrk {operation} ≥ 10× the best peer",
                  None if not (ops and best) else ops >= 10 * best,
@@ -331,7 +343,8 @@ def print_report(results: list[dict], machine: dict, args: argparse.Namespace, g
     h.log("\n" + "=" * 100)
     h.log(f"DynamoDB benchmark — {h.describe_machine(machine)}")
     h.log(f"boto3: {args.n} PutItem/GetItem and {args.n_query} Query calls after {args.warmup} warm-up "
-          f"calls; wrk: {args.wrk_threads} threads, {args.wrk_connections} connections, {args.wrk_duration} s")
+          f"calls; wrk: {args.wrk_threads} threads, {args.wrk_connections} connections, {args.wrk_duration} s"
+          + (f"; medians of {args.rounds} interleaved rounds" if args.rounds > 1 else ""))
     h.log(f"ratios: nimbus ÷ target uses {NIMBUS_REFERENCE}'s throughput; target ÷ do-nothing uses the "
           f"do-nothing server's (under wrk that server is single-threaded Python, not a ceiling)\n")
     h.log("Startup\n" + startup_table(results))
@@ -341,11 +354,11 @@ def print_report(results: list[dict], machine: dict, args: argparse.Namespace, g
             continue
         for operation in operations:
             h.log(f"\n{operation} — {title}\n" + workload_table(results, kind, operation))
-    skipped = [r for r in results if r["status"] != "ok"]
-    if skipped:
-        h.log("\nNot run:")
-        for r in skipped:
-            h.log(f"- {r['name']}: " + (r["reason"] or "").replace("\n", "\n    "))
+    notes = [r for r in results if r["reason"]]
+    if notes:
+        h.log("\nNot run or incomplete:")
+        for r in notes:
+            h.log(f"- {r['name']}: " + r["reason"].replace("\n", "\n    "))
     h.log("\nGoals")
     for g in goals:
         h.log(f"- {g['result']:7} {g['goal']} ({g['detail']})")
@@ -371,14 +384,25 @@ def main() -> int:
             tools["wrk"] = h.wrk_version(wrk)
         except h.Unavailable as e:
             h.log(f"wrk unavailable, skipping the load-generator workloads: {e}")
+            args.skip_wrk = True
     wrk_config = h.WrkConfig(args.wrk_threads, args.wrk_connections, args.wrk_duration)
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    results = [bench_target(target, args, wrk, wrk_config) for target in make_targets(args)]
+    targets = make_targets(args)
+    runs: dict[str, list[dict]] = {target.name: [] for target in targets}
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            h.log(f"\n######## round {round_number} of {args.rounds}")
+        for target in targets:
+            if runs[target.name] and runs[target.name][0]["status"] != "ok":
+                continue  # a target that could not be benchmarked is tried once
+            runs[target.name].append(bench_target(target, args, wrk, wrk_config))
+    results = [h.merge_rounds(runs[target.name], ("boto3", "wrk")) for target in targets]
     goals = check_goals(results)
-    print_report(results, machine, argparse.Namespace(**{**vars(args), "skip_wrk": wrk is None}), goals)
+    print_report(results, machine, args, goals)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     path = h.write_results("dynamodb", {"benchmark": "dynamodb", "started_at": started, "machine": machine,
-                                        "tools": tools, "config": config, "targets": results, "goals": goals})
+                                        "tools": tools, "config": config, "targets": results, "goals": goals,
+                                        "runs": runs})
     h.log(f"\nresults written to {path.relative_to(h.REPO_DIR)}")
     return 0
 

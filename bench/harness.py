@@ -18,6 +18,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -79,6 +80,18 @@ def http_call(port: int, method: str, path: str, body: bytes = b"", headers: dic
         conn.close()
 
 
+def sigv4_headers(service: str, region: str = "us-east-1") -> dict[str, str]:
+    """Headers of a syntactically valid SigV4 request (no target verifies the signature; some,
+    like dynalite, require the header). bench/wrk/common.lua builds the same for wrk."""
+    now = time.gmtime()
+    scope = f"{time.strftime('%Y%m%d', now)}/{region}/{service}/aws4_request"
+    return {
+        "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", now),
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=test/{scope}, "
+                         f"SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={'0' * 64}",
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Processes
 
@@ -106,6 +119,7 @@ def _raise_keyboard_interrupt(signum, frame):  # SIGTERM: unwind like Ctrl-C, ru
 
 atexit.register(_stop_all_servers)
 signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (`cmd &`)
 
 
 class Server:
@@ -275,7 +289,7 @@ def run_wrk(wrk: str, port: int, script: str, script_args: list[str], config: Wr
     The script's done() (bench/wrk/common.lua) prints one `WRK_JSON {...}` line.
     """
     argv = [wrk, f"-t{config.threads}", f"-c{config.connections}", f"-d{config.duration}s",
-            f"--timeout", f"{config.timeout}s", "-s", script, f"http://{HOST}:{port}/",
+            "--timeout", f"{config.timeout}s", "-s", script, f"http://{HOST}:{port}/",
             "--", *script_args]
     output = run_checked(argv, "wrk", timeout=config.duration + config.timeout + 30, cwd=WRK_DIR)
     line = next((l for l in output.splitlines() if l.startswith("WRK_JSON ")), None)
@@ -309,6 +323,39 @@ def percentile(sorted_values: list[float], p: float) -> float:
         return math.nan
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
+
+
+def merge_rounds(rounds: list[dict], kinds: tuple[str, ...]) -> dict:
+    """One target's result over several rounds: the median of each figure over the rounds that
+    ran (error and request counts are summed). A result is a dict with "status", "ready_ms",
+    "idle_rss_mb", "rss_after_load_mb", "loadavg_at_start" and, per kind of workload,
+    {operation: measurement}."""
+    ok = [r for r in rounds if r["status"] == "ok"]
+    if len(ok) <= 1:
+        return {**(ok or rounds)[-1], "rounds": len(ok)}
+    merged = {**ok[0], "rounds": len(ok)}
+    for key in ("ready_ms", "idle_rss_mb", "rss_after_load_mb", "loadavg_at_start"):
+        values = [r[key] for r in ok if r.get(key) is not None]
+        merged[key] = statistics.median(values) if values else None
+    for kind in kinds:
+        merged[kind] = {}
+        for operation in ok[0][kind]:
+            measured = [r[kind][operation] for r in ok if "error" not in r[kind].get(operation, {"error": 1})]
+            if not measured:
+                merged[kind][operation] = ok[-1][kind][operation]
+                continue
+            merged[kind][operation] = combined = {}
+            for name, value in measured[0].items():
+                values = [m[name] for m in measured]
+                if name in ("requests", "non_2xx", "calls"):
+                    combined[name] = sum(values)
+                elif name == "socket_errors":
+                    combined[name] = {k: sum(v.get(k, 0) for v in values) for k in set().union(*values)}
+                elif isinstance(value, (int, float)) and len(set(values)) > 1:
+                    combined[name] = statistics.median(values)
+                else:
+                    combined[name] = value  # the same in every round, or not a number
+    return merged
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -159,16 +159,20 @@ def nimbus(durable: bool, binary: Path = NIMBUS_BIN, build: bool = False) -> Tar
     return Target("nimbus (data-dir)" if durable else "nimbus (ephemeral)", install, launch, is_nimbus=True)
 
 
-_cargo_built = False
+_cargo_outcome: list[Unavailable | None] = []  # the one build of this run: [] not tried yet
 
 
 def _cargo_build() -> None:
-    global _cargo_built
-    if _cargo_built:
-        return
-    _cargo_built = True
+    """Builds target/release/nimbus once per run; a failure is raised again for every variant."""
+    if not _cargo_outcome:
+        _cargo_outcome.append(_run_cargo_build())
+    if _cargo_outcome[0] is not None:
+        raise _cargo_outcome[0]
+
+
+def _run_cargo_build() -> Unavailable | None:
     if not shutil.which("cargo"):
-        raise Unavailable("cargo is not installed, cannot build target/release/nimbus")
+        return Unavailable("cargo is not installed, cannot build target/release/nimbus")
     log("  cargo build --release -p nimbus (this takes a while the first time) ...")
     LOGS_DIR.mkdir(parents=True, exist_ok=True)
     build_log = LOGS_DIR / "cargo-build.log"
@@ -176,9 +180,10 @@ def _cargo_build() -> None:
         output = run_checked(["cargo", "build", "--release", "-p", "nimbus"], "cargo build --release -p nimbus",
                              timeout=CARGO_TIMEOUT, cwd=REPO_DIR)
         build_log.write_text(output)
+        return None
     except Unavailable as e:
         build_log.write_text(str(e))
-        raise
+        return Unavailable(f"the nimbus binary could not be built: {e}")
 
 
 def _newer_sources(binary: Path) -> str | None:

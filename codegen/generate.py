@@ -72,7 +72,9 @@ class Gen:
             return shape_name
         if t == "string":
             return "String"
-        if t in ("integer", "long"):
+        if t == "integer":
+            return "i32"
+        if t == "long":
             return "i64"
         if t == "boolean":
             return "bool"
@@ -114,10 +116,12 @@ class Gen:
         elif t == "structure":
             out.append(f"({expr}).validate_into(&{path_expr}, v);")
         elif t in ("list", "map"):
+            # Only the lower bound is checked here: where AWS enforces an upper bound on a
+            # collection it answers with its own message (e.g. "Too many items requested for
+            # the BatchGetItem call"), which the service code writes.
+            empty = "[]" if t == "list" else "{}"
             if s.get("min", 0) > 0:
-                out.append(f"if ({expr}).len() < {s['min']} {{ v.fail(&{path_expr}, &format!(\"{{:?}}\", {expr}), \"Member must have length greater than or equal to {s['min']}\"); }}")
-            if "max" in s:
-                out.append(f"if ({expr}).len() > {s['max']} {{ v.fail(&{path_expr}, &format!(\"{{:?}}\", {expr}), \"Member must have length less than or equal to {s['max']}\"); }}")
+                out.append(f"if ({expr}).len() < {s['min']} {{ v.fail(&{path_expr}, \"{empty}\", \"Member must have length greater than or equal to {s['min']}\"); }}")
             if t == "list":
                 inner = self.checks_for(s["member"]["shape"], f"e{depth}", f"format!(\"{{}}.{{}}.member\", {path_expr}, i{depth} + 1)", depth + 1)
                 if inner:
@@ -286,6 +290,19 @@ class Gen:
             out.append("        }")
         out.append("        _ => Err(AwsError::unknown_operation(operation)),")
         out.append("    }")
+        out.append("}")
+        out.append("")
+        out.append("/// Which operations `service` serves: each is called once with a default input and counts")
+        out.append("/// as served unless it answers NotImplementedException. Feeds docs/compatibility.md; run it")
+        out.append("/// on a throwaway service, since served operations really run.")
+        out.append(f"pub fn served_operations<S: {trait} + ?Sized>(service: &S, ctx: &RequestContext) -> Vec<(&'static str, bool)> {{")
+        out.append("    let served = |answer: Result<(), AwsError>| !matches!(answer, Err(e) if e.code == \"NotImplementedException\");")
+        out.append("    vec![")
+        for name, op in ops.items():
+            fn = snake(name)
+            arg = "Default::default()" if op.get("input") else "()"
+            out.append(f'        ("{name}", served(service.{fn}(ctx, {arg}).map(|_| ()))),')
+        out.append("    ]")
         out.append("}")
         return "\n".join(out) + "\n"
 

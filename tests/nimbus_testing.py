@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -252,6 +253,20 @@ def client_config(**overrides: Any) -> botocore.config.Config:
     return botocore.config.Config(**opts)
 
 
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def shared_session() -> boto3.session.Session:
+    """One botocore session (its loaded service models are cached) for every client the tests
+    create; each client still has its own connection pool. Creation is serialized because
+    sessions are not thread-safe."""
+    global _session
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
+
+
 def make_client(
     service: str,
     endpoint: str,
@@ -261,25 +276,27 @@ def make_client(
     secret_key: str = SECRET_KEY,
     **config: Any,
 ):
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=client_config(**config),
-    )
+    with _session_lock:
+        return shared_session().client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=client_config(**config),
+        )
 
 
 def make_resource(service: str, endpoint: str, *, region: str = REGION, **config: Any):
-    return boto3.session.Session().resource(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=client_config(**config),
-    )
+    with _session_lock:
+        return shared_session().resource(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=client_config(**config),
+        )
 
 
 # ------------------------------------------------------------------------------------------------

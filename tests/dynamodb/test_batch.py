@@ -155,13 +155,3 @@ def test_resource_batch_writer_and_batch_get(ddb_resource, table):
     resp = ddb_resource.batch_get_item(RequestItems={table: {"Keys": [{"pk": f"w{i}"} for i in range(0, 60, 10)]}})
     assert sorted(int(i["i"]) for i in resp["Responses"][table]) == [10, 20, 30, 40, 50]
     assert t.scan(Select="COUNT")["Count"] == 59
-
-
-def test_batch_write_unprocessed_items_shape_via_cli(aws, table):
-    out = aws(
-        "dynamodb",
-        "batch-write-item",
-        "--request-items",
-        f'{{"{table}": [{{"PutRequest": {{"Item": {{"pk": {{"S": "cli"}}}}}}}}]}}',
-    )
-    assert out == {"UnprocessedItems": {}}

@@ -96,7 +96,7 @@ def test_concurrent_conditional_puts_have_one_winner(clients, ddb, table):
 def test_concurrent_optimistic_locking(clients, ddb, table):
     """Version-checked read-modify-write loops from many threads end with every update applied."""
     key = {"pk": {"S": "doc"}}
-    ddb.put_item(TableName=table, Item={**key, "version": {"N": "0"}, "log": {"L": []}})
+    ddb.put_item(TableName=table, Item={**key, "version": {"N": "0"}, "entries": {"L": []}})
     per_thread = 5
 
     def work(i):
@@ -111,7 +111,7 @@ def test_concurrent_optimistic_locking(clients, ddb, table):
                 c.update_item(
                     TableName=table,
                     Key=key,
-                    UpdateExpression="SET version = version + :one, log = list_append(log, :entry)",
+                    UpdateExpression="SET version = version + :one, entries = list_append(entries, :entry)",
                     ConditionExpression="version = :v",
                     ExpressionAttributeValues={
                         ":one": {"N": "1"},
@@ -127,7 +127,7 @@ def test_concurrent_optimistic_locking(clients, ddb, table):
     assert run_parallel(work, n=8) == [per_thread] * 8
     item = ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     assert item["version"] == {"N": str(8 * per_thread)}
-    assert len(item["log"]["L"]) == 8 * per_thread
+    assert len(item["entries"]["L"]) == 8 * per_thread
 
 
 def test_concurrent_transfers_conserve_the_total(clients, ddb, table):

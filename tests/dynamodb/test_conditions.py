@@ -94,8 +94,8 @@ def test_condition_operators(check, condition, values, expected):
 
 def test_attribute_exists_and_not_exists(check):
     assert check("attribute_exists(n)") is True
-    assert check("attribute_exists(missing)") is False
-    assert check("attribute_not_exists(missing)") is True
+    assert check("attribute_exists(absent)") is False
+    assert check("attribute_not_exists(absent)") is True
     assert check("attribute_not_exists(m.deep.flag)") is False
     assert check("attribute_exists(#d)", names={"#d": "m"}) is True
 
@@ -228,7 +228,7 @@ def test_undefined_value(ddb, table):
         "Invalid ConditionExpression: An expression attribute value used in expression is not "
         "defined; attribute value: :missing",
     ):
-        ddb.put_item(TableName=table, Item=KEY, ConditionExpression="n = :missing",
+        ddb.put_item(TableName=table, Item=KEY, ConditionExpression="n = :missing OR n = :other",
                      ExpressionAttributeValues={":other": {"N": "1"}})
 
 
@@ -238,7 +238,7 @@ def test_undefined_name(ddb, table):
         "Invalid ConditionExpression: An expression attribute name used in the document path is "
         "not defined; attribute name: #missing",
     ):
-        ddb.put_item(TableName=table, Item=KEY, ConditionExpression="attribute_exists(#missing)",
+        ddb.put_item(TableName=table, Item=KEY, ConditionExpression="attribute_exists(#missing) OR attribute_exists(#other)",
                      ExpressionAttributeNames={"#other": "x"})
 
 
@@ -318,4 +318,4 @@ def test_empty_condition_expression(ddb, table):
 
 def test_expression_attribute_names_without_expression(ddb, table):
     with aws_error("ValidationException", "ExpressionAttributeNames can only be specified when using expressions"):
-        ddb.put_item(TableName=table, Item=KEY, ExpressionAttributeNames={"#a": "a"})
+        ddb.get_item(TableName=table, Key=KEY, ExpressionAttributeNames={"#a": "b"})

@@ -9,14 +9,14 @@ from nimbus_testing import aws_error, query_all, scan_all
 
 @pytest.fixture
 def indexed(ddb, make_table):
-    """Orders table: pk=customer (S), sk=order_id (S); GSIs by status (ALL), by total (KEYS_ONLY),
+    """Orders table: pk=customer (S), sk=order_id (S); GSIs by status (ALL), by amount (KEYS_ONLY),
     by city (INCLUDE note); an LSI by created (N)."""
     name = make_table(
         ("customer", "S"),
         ("order_id", "S"),
         gsis=[
-            index_spec("by-status", ("status", "S"), ("total", "N"), "ALL"),
-            index_spec("by-total", ("total", "N"), None, "KEYS_ONLY"),
+            index_spec("by-status", ("status", "S"), ("amount", "N"), "ALL"),
+            index_spec("by-amount", ("amount", "N"), None, "KEYS_ONLY"),
             index_spec("by-city", ("city", "S"), None, "INCLUDE", ["note"]),
         ],
         lsis=[index_spec("by-created", ("customer", "S"), ("created", "N"), "KEYS_ONLY")],
@@ -35,7 +35,7 @@ def indexed(ddb, make_table):
                 "customer": {"S": customer},
                 "order_id": {"S": oid},
                 "status": {"S": status},
-                "total": {"N": str(total)},
+                "amount": {"N": str(total)},
                 "city": {"S": city},
                 "created": {"N": str(created)},
                 "note": {"S": note},
@@ -43,7 +43,7 @@ def indexed(ddb, make_table):
             },
         )
     # sparse: no status / city / created
-    ddb.put_item(TableName=name, Item={"customer": {"S": "carol"}, "order_id": {"S": "o6"}, "total": {"N": "1"}})
+    ddb.put_item(TableName=name, Item={"customer": {"S": "carol"}, "order_id": {"S": "o6"}, "amount": {"N": "1"}})
     return name
 
 
@@ -54,10 +54,10 @@ def oids(items):
 def test_describe_table_shows_indexes(ddb, indexed):
     desc = ddb.describe_table(TableName=indexed)["Table"]
     gsis = {g["IndexName"]: g for g in desc["GlobalSecondaryIndexes"]}
-    assert set(gsis) == {"by-status", "by-total", "by-city"}
+    assert set(gsis) == {"by-status", "by-amount", "by-city"}
     assert gsis["by-status"]["KeySchema"] == [
         {"AttributeName": "status", "KeyType": "HASH"},
-        {"AttributeName": "total", "KeyType": "RANGE"},
+        {"AttributeName": "amount", "KeyType": "RANGE"},
     ]
     assert gsis["by-status"]["Projection"] == {"ProjectionType": "ALL"}
     assert gsis["by-city"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["note"]}
@@ -81,7 +81,7 @@ def test_gsi_query_all_projection_sorted_by_index_range_key(ddb, indexed):
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":s": {"S": "open"}},
     )
-    assert oids(resp["Items"]) == ["o4", "o3", "o1"]  # totals 5, 20, 30
+    assert oids(resp["Items"]) == ["o4", "o3", "o1"]  # amounts 5, 20, 30
     assert resp["Items"][0]["secret"] == {"S": "not projected"}  # ALL projection
 
 
@@ -89,7 +89,7 @@ def test_gsi_query_range_condition_and_reverse(ddb, indexed):
     resp = ddb.query(
         TableName=indexed,
         IndexName="by-status",
-        KeyConditionExpression="#s = :s AND total >= :t",
+        KeyConditionExpression="#s = :s AND amount >= :t",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":s": {"S": "open"}, ":t": {"N": "20"}},
         ScanIndexForward=False,
@@ -100,11 +100,11 @@ def test_gsi_query_range_condition_and_reverse(ddb, indexed):
 def test_gsi_keys_only_projection(ddb, indexed):
     resp = ddb.query(
         TableName=indexed,
-        IndexName="by-total",
-        KeyConditionExpression="total = :t",
+        IndexName="by-amount",
+        KeyConditionExpression="amount = :t",
         ExpressionAttributeValues={":t": {"N": "10"}},
     )
-    assert resp["Items"] == [{"customer": {"S": "alice"}, "order_id": {"S": "o2"}, "total": {"N": "10"}}]
+    assert resp["Items"] == [{"customer": {"S": "alice"}, "order_id": {"S": "o2"}, "amount": {"N": "10"}}]
 
 
 def test_gsi_include_projection(ddb, indexed):
@@ -122,7 +122,7 @@ def test_gsi_include_projection(ddb, indexed):
 def test_gsi_is_sparse(ddb, indexed):
     everything = scan_all(ddb, indexed, IndexName="by-status")
     assert sorted(oids(everything)) == ["o1", "o2", "o3", "o4", "o5"]  # carol's o6 has no status
-    by_total = scan_all(ddb, indexed, IndexName="by-total")
+    by_total = scan_all(ddb, indexed, IndexName="by-amount")
     assert sorted(oids(by_total)) == ["o1", "o2", "o3", "o4", "o5", "o6"]
 
 
@@ -157,7 +157,7 @@ def test_gsi_follows_updates_and_deletes(ddb, indexed):
     assert open_orders() == []
     ddb.put_item(
         TableName=indexed,
-        Item={"customer": {"S": "dave"}, "order_id": {"S": "o7"}, "status": {"S": "open"}, "total": {"N": "3"}},
+        Item={"customer": {"S": "dave"}, "order_id": {"S": "o7"}, "status": {"S": "open"}, "amount": {"N": "3"}},
     )
     assert open_orders() == ["o7"]
 
@@ -179,7 +179,7 @@ def test_gsi_pagination(ddb, indexed):
         "customer": {"S": "bob"},
         "order_id": {"S": "o4"},
         "status": {"S": "open"},
-        "total": {"N": "5"},
+        "amount": {"N": "5"},
     }
 
 
@@ -235,8 +235,8 @@ def test_gsi_consistent_read_rejected(ddb, indexed):
     with aws_error("ValidationException", "Consistent reads are not supported on global secondary indexes"):
         ddb.query(
             TableName=indexed,
-            IndexName="by-total",
-            KeyConditionExpression="total = :t",
+            IndexName="by-amount",
+            KeyConditionExpression="amount = :t",
             ExpressionAttributeValues={":t": {"N": "10"}},
             ConsistentRead=True,
         )
@@ -258,12 +258,12 @@ def test_select_all_attributes_on_partial_gsi(ddb, indexed):
     with aws_error(
         "ValidationException",
         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for "
-        "global secondary index by-total because its projection type is not ALL",
+        "global secondary index by-amount because its projection type is not ALL",
     ):
         ddb.query(
             TableName=indexed,
-            IndexName="by-total",
-            KeyConditionExpression="total = :t",
+            IndexName="by-amount",
+            KeyConditionExpression="amount = :t",
             ExpressionAttributeValues={":t": {"N": "10"}},
             Select="ALL_ATTRIBUTES",
         )
@@ -277,7 +277,7 @@ def test_gsi_key_type_mismatch_on_write(ddb, indexed):
     ):
         ddb.put_item(
             TableName=indexed,
-            Item={"customer": {"S": "x"}, "order_id": {"S": "y"}, "status": {"N": "1"}, "total": {"N": "1"}},
+            Item={"customer": {"S": "x"}, "order_id": {"S": "y"}, "status": {"N": "1"}, "amount": {"N": "1"}},
         )
 
 

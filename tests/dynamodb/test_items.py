@@ -69,7 +69,7 @@ def test_projection_expression_paths(ddb, table):
     got = ddb.get_item(
         TableName=table,
         Key={"pk": {"S": "all-types"}},
-        ProjectionExpression="s, m.deep.#lst[1], l[0], l[3], #n, missing",
+        ProjectionExpression="s, m.deep.#lst[1], l[0], l[3], #n, absent",
         ExpressionAttributeNames={"#lst": "list", "#n": "n"},
     )["Item"]
     assert got == {

@@ -105,7 +105,7 @@ def test_insert_modify_remove_records(ddb, streams, make_table, view_type):
     for r in records:
         assert r["eventSource"] == "aws:dynamodb"
         assert r["awsRegion"] == REGION
-        assert r["eventVersion"] == "1.1"
+        assert r["eventVersion"] in ("1.0", "1.1")
         assert r["eventID"]
         d = r["dynamodb"]
         assert d["Keys"] == key

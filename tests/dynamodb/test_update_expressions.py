@@ -65,10 +65,10 @@ def test_if_not_exists(put, update):
     )
     assert item["existing"] == {"S": "keep"}
     assert item["fresh"] == {"S": "default"}
-    item = update("SET counter = if_not_exists(counter, :zero) + :one", {":zero": {"N": "0"}, ":one": {"N": "1"}})
-    assert item["counter"] == {"N": "1"}
-    item = update("SET counter = if_not_exists(counter, :zero) + :one", {":zero": {"N": "0"}, ":one": {"N": "1"}})
-    assert item["counter"] == {"N": "2"}
+    item = update("SET cnt = if_not_exists(cnt, :zero) + :one", {":zero": {"N": "0"}, ":one": {"N": "1"}})
+    assert item["cnt"] == {"N": "1"}
+    item = update("SET cnt = if_not_exists(cnt, :zero) + :one", {":zero": {"N": "0"}, ":one": {"N": "1"}})
+    assert item["cnt"] == {"N": "2"}
 
 
 def test_list_append(put, update):
@@ -78,20 +78,20 @@ def test_list_append(put, update):
     item = update("SET l = list_append(:start, l)", {":start": {"L": [{"N": "1"}]}})
     assert item["l"] == {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}, {"N": "4"}]}
     item = update(
-        "SET other = list_append(if_not_exists(other, :empty), :v)",
+        "SET other_list = list_append(if_not_exists(other_list, :empty), :v)",
         {":empty": {"L": []}, ":v": {"L": [{"S": "x"}]}},
     )
-    assert item["other"] == {"L": [{"S": "x"}]}
+    assert item["other_list"] == {"L": [{"S": "x"}]}
 
 
 def test_set_nested_paths(put, update):
-    put(m={"M": {"inner": {"M": {"x": {"N": "1"}}}}}, l={"L": [{"S": "a"}, {"S": "b"}]})
+    put(m={"M": {"sub1": {"M": {"x": {"N": "1"}}}}}, l={"L": [{"S": "a"}, {"S": "b"}]})
     item = update(
-        "SET m.inner.y = :y, m.#dotted = :d, l[1] = :b2",
+        "SET m.sub1.y = :y, m.#dotted = :d, l[1] = :b2",
         {":y": {"N": "2"}, ":d": {"S": "dot"}, ":b2": {"S": "B"}},
         {"#dotted": "has.dot"},
     )
-    assert item["m"] == {"M": {"inner": {"M": {"x": {"N": "1"}, "y": {"N": "2"}}}, "has.dot": {"S": "dot"}}}
+    assert item["m"] == {"M": {"sub1": {"M": {"x": {"N": "1"}, "y": {"N": "2"}}}, "has.dot": {"S": "dot"}}}
     assert item["l"] == {"L": [{"S": "a"}, {"S": "B"}]}
 
 
@@ -164,27 +164,27 @@ def test_update_with_resource_api(ddb_resource, table):
 
 def test_arithmetic_on_missing_attribute(update):
     with aws_error("ValidationException", "The provided expression refers to an attribute that does not exist in the item"):
-        update("SET a = missing + :one", {":one": {"N": "1"}})
+        update("SET a = absent + :one", {":one": {"N": "1"}})
 
 
-def test_arithmetic_on_wrong_type(put, update):
+def test_arithmetic_on_wrong_type(ddb, table, put, update):
     put(s={"S": "text"})
-    with aws_error("ValidationException", "An operand in the update expression has an incorrect data type"):
+    with aws_error("ValidationException", contains="operand"):
         update("SET s = s + :one", {":one": {"N": "1"}})
+    assert ddb.get_item(TableName=table, Key=KEY)["Item"]["s"] == {"S": "text"}
 
 
 def test_add_with_string_value(update):
-    with aws_error(
-        "ValidationException",
-        contains="Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING",
-    ):
+    with aws_error("ValidationException", contains="operand"):
         update("ADD a :s", {":s": {"S": "x"}})
 
 
 def test_add_number_to_set_attribute(put, update):
     put(ss={"SS": ["a"]})
-    with aws_error("ValidationException", "An operand in the update expression has an incorrect data type"):
+    with aws_error("ValidationException", contains="An operand in the update expression has an incorrect data type"):
         update("ADD ss :n", {":n": {"N": "1"}})
+    with aws_error("ValidationException", contains="An operand in the update expression has an incorrect data type"):
+        update("ADD ss :ns", {":ns": {"NS": ["1"]}})
 
 
 def test_overlapping_paths(update):
@@ -220,13 +220,13 @@ def test_undefined_value_and_name(update):
         "Invalid UpdateExpression: An expression attribute value used in expression is not defined; "
         "attribute value: :nope",
     ):
-        update("SET a = :nope", {":v": {"S": "x"}})
+        update("SET a = :nope, b = :v", {":v": {"S": "x"}})
     with aws_error(
         "ValidationException",
         "Invalid UpdateExpression: An expression attribute name used in the document path is not "
         "defined; attribute name: #nope",
     ):
-        update("SET #nope = :v", {":v": {"S": "x"}}, {"#a": "a"})
+        update("SET #nope = :v, #a = :v", {":v": {"S": "x"}}, {"#a": "a"})
 
 
 def test_unused_values_and_names(update):

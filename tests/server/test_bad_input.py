@@ -79,12 +79,12 @@ def test_string_where_number_expected(lax):
 
 def test_number_where_string_expected(lax):
     with aws_error("SerializationException", "NUMBER_VALUE cannot be converted to String"):
-        lax.describe_table(TableName=123)
+        lax.list_tables(ExclusiveStartTableName=123)
 
 
 def test_object_where_string_expected(lax):
     with aws_error("SerializationException", "Start of structure or map found where not expected"):
-        lax.describe_table(TableName={"a": "b"})
+        lax.list_tables(ExclusiveStartTableName={"a": "b"})
 
 
 def test_missing_required_member(lax):

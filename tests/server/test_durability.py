@@ -68,11 +68,11 @@ def test_acknowledged_writes_survive_kill_9(nimbus, data_dir):
     srv = nimbus(data_dir)
     table = create_table(srv.client())
     writers = Writers(srv, table).start()
-    wait_until(lambda: writers.count() >= 300, timeout=30, interval=0.01, what="300 acknowledged puts")
+    wait_until(lambda: writers.count() >= 1000, timeout=60, interval=0.01, what="1000 acknowledged puts")
     srv.kill()  # SIGKILL mid-load: no chance to flush anything
     writers.join()
     acked = set(writers.acked)
-    assert len(acked) >= 300
+    assert len(acked) >= 1000
 
     srv.start()  # same data dir
     client = srv.client()

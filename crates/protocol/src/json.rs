@@ -11,14 +11,9 @@ pub const VALIDATION_MARKER: &str = "\u{1}validation:";
 
 /// Decodes a request body into an operation's input.
 ///
-/// An empty body counts as `{}`. A missing required member becomes the ValidationException AWS
+/// A missing required member becomes the ValidationException AWS
 /// sends for it; any other mismatch is a SerializationException.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
     serde_json::from_slice(body).map_err(|e| {
         let text = e.to_string();
         if let Some(field) = missing_field(&text) {
@@ -34,11 +29,44 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
             return AwsError::validation(strip_position(&text[i + VALIDATION_MARKER.len()..]));
         }
         if e.is_syntax() || e.is_eof() {
-            AwsError::serialization("Start of structure or map found where not expected, or the request body is not valid JSON")
+            AwsError::serialization("Start of structure or map found where not expected")
         } else {
-            AwsError::serialization(strip_position(&text))
+            AwsError::serialization(coral_message(&text))
         }
     })
+}
+
+/// Rewrites serde's type-mismatch messages in the words AWS's JSON services use
+/// (`STRING_VALUE cannot be converted to Integer`, `Start of list found where not expected`).
+fn coral_message(text: &str) -> String {
+    let Some(rest) = text.strip_prefix("invalid type: ") else {
+        return strip_position(text);
+    };
+    let found = if rest.starts_with("string") {
+        "STRING_VALUE"
+    } else if rest.starts_with("integer") || rest.starts_with("floating point") {
+        "NUMBER_VALUE"
+    } else if rest.starts_with("boolean `true`") {
+        "TRUE_VALUE"
+    } else if rest.starts_with("boolean") {
+        "FALSE_VALUE"
+    } else if rest.starts_with("map") {
+        return "Start of structure or map found where not expected".into();
+    } else if rest.starts_with("sequence") {
+        return "Start of list found where not expected".into();
+    } else {
+        return strip_position(text);
+    };
+    let expected = match rest.split(", expected ").nth(1).map(strip_position) {
+        Some(e) if e.starts_with("i32") => "Integer",
+        Some(e) if e.starts_with("i64") => "Long",
+        Some(e) if e.starts_with("f64") || e.starts_with("f32") => "Double",
+        Some(e) if e.starts_with("a boolean") => "Boolean",
+        Some(e) if e.starts_with("a string") || e.starts_with("a borrowed string") => "String",
+        Some(e) if e.starts_with("a sequence") => return "Expected list or null".into(),
+        _ => return "Expected map or null".into(),
+    };
+    format!("{found} cannot be converted to {expected}")
 }
 
 /// Encodes an operation's output.

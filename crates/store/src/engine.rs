@@ -40,6 +40,9 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Called for each entry of a scan with its key and value.
+pub type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<Flow, StoreError> + 'a;
+
 /// Reads inside a transaction.
 pub trait Read {
     fn get(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
@@ -51,7 +54,7 @@ pub trait Read {
         tree: Tree,
         range: &KeyRange,
         reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<Flow, StoreError>,
+        visit: &mut Visitor<'_>,
     ) -> Result<(), StoreError>;
 }
 

@@ -11,7 +11,7 @@ mod engine;
 mod error;
 mod sqlite;
 
-pub use engine::{prefix_successor, Flow, KeyRange, Read, Write};
+pub use engine::{prefix_successor, Flow, KeyRange, Read, Visitor, Write};
 pub use error::StoreError;
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::engine::{Engine, Flow, KeyRange, Read, Write};
+use crate::engine::{Engine, Flow, KeyRange, Read, Visitor, Write};
 use crate::{Location, StoreError, Tree};
 
 /// Versioned schema migrations; entry `i` takes the schema from version `i` to `i + 1`.
@@ -267,7 +267,7 @@ impl Read for Txn<'_> {
         tree: Tree,
         range: &KeyRange,
         reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<Flow, StoreError>,
+        visit: &mut Visitor<'_>,
     ) -> Result<(), StoreError> {
         let (sql, args) = range_sql(range, reverse, "SELECT k, v");
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -22,7 +22,9 @@ pub struct Path {
 impl Path {
     /// The path naming one top-level attribute.
     pub fn attr(name: impl Into<String>) -> Path {
-        Path { elements: vec![PathElement::Attr(name.into())] }
+        Path {
+            elements: vec![PathElement::Attr(name.into())],
+        }
     }
 
     /// Appends a step.
@@ -127,9 +129,20 @@ impl CompareOp {
 /// condition map converted to the same form).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    Compare { op: CompareOp, left: Operand, right: Operand },
-    Between { value: Operand, low: Operand, high: Operand },
-    In { value: Operand, list: Vec<Operand> },
+    Compare {
+        op: CompareOp,
+        left: Operand,
+        right: Operand,
+    },
+    Between {
+        value: Operand,
+        low: Operand,
+        high: Operand,
+    },
+    In {
+        value: Operand,
+        list: Vec<Operand>,
+    },
     AttributeExists(Path),
     AttributeNotExists(Path),
     AttributeType(Operand, Operand),
@@ -141,7 +154,11 @@ pub enum Condition {
     /// One entry of a legacy map (`Expected`, `KeyConditions`, `QueryFilter`, `ScanFilter`),
     /// keeping its ComparisonOperator: key-condition analysis answers legacy requests with the
     /// legacy messages.
-    Legacy { attribute: String, operator: String, condition: Box<Condition> },
+    Legacy {
+        attribute: String,
+        operator: String,
+        condition: Box<Condition>,
+    },
 }
 
 impl Condition {
@@ -216,7 +233,10 @@ impl UpdateAction {
     /// The path the action changes.
     pub fn path(&self) -> &Path {
         match self {
-            UpdateAction::Set(p, _) | UpdateAction::Remove(p) | UpdateAction::Add(p, _) | UpdateAction::Delete(p, _) => p,
+            UpdateAction::Set(p, _)
+            | UpdateAction::Remove(p)
+            | UpdateAction::Add(p, _)
+            | UpdateAction::Delete(p, _) => p,
         }
     }
 }

@@ -106,7 +106,11 @@ pub(crate) fn resolve_path(
 }
 
 /// Substitutes a `:value` placeholder.
-pub(crate) fn resolve_value(ctx: &mut ExprContext<'_>, placeholder: &str, undefined: &mut First) -> Option<AttributeValue> {
+pub(crate) fn resolve_value(
+    ctx: &mut ExprContext<'_>,
+    placeholder: &str,
+    undefined: &mut First,
+) -> Option<AttributeValue> {
     let value = ctx.value(placeholder);
     if value.is_none() {
         undefined.set(|| undefined_value(placeholder));
@@ -116,7 +120,12 @@ pub(crate) fn resolve_value(ctx: &mut ExprContext<'_>, placeholder: &str, undefi
 
 /// Records whether `new` overlaps (one is a prefix of the other) or conflicts (a name where
 /// the other has an index) with a path seen before it, then remembers it.
-pub(crate) fn check_overlap(seen: &mut Vec<Path>, new: Path, overlap: &mut First, conflict: &mut First) {
+pub(crate) fn check_overlap(
+    seen: &mut Vec<Path>,
+    new: Path,
+    overlap: &mut First,
+    conflict: &mut First,
+) {
     if overlap.is_set() {
         return;
     }
@@ -125,7 +134,8 @@ pub(crate) fn check_overlap(seen: &mut Vec<Path>, new: Path, overlap: &mut First
         for (a, b) in prev.elements().iter().zip(new.elements()) {
             let same_kind = matches!(
                 (a, b),
-                (PathElement::Attr(_), PathElement::Attr(_)) | (PathElement::Index(_), PathElement::Index(_))
+                (PathElement::Attr(_), PathElement::Attr(_))
+                    | (PathElement::Index(_), PathElement::Index(_))
             );
             if !same_kind {
                 conflict.set(|| {
@@ -150,7 +160,10 @@ pub(crate) fn check_overlap(seen: &mut Vec<Path>, new: Path, overlap: &mut First
 }
 
 /// Checks a parsed projection: reserved words, then placeholders, then overlapping paths.
-pub(crate) fn check_projection(ctx: &mut ExprContext<'_>, raw: &[RawPath]) -> Result<Vec<Path>, String> {
+pub(crate) fn check_projection(
+    ctx: &mut ExprContext<'_>,
+    raw: &[RawPath],
+) -> Result<Vec<Path>, String> {
     let (mut reserved, mut undefined, mut overlap, mut conflict) = Default::default();
     let mut seen = Vec::with_capacity(raw.len());
     for path in raw {

@@ -31,12 +31,21 @@ const TYPE_NAMES: &[&str] = &["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL",
 const MAX_IN_OPERANDS: usize = 100;
 
 /// Checks a parsed condition; the error is the message without the `Invalid …:` prefix.
-pub(crate) fn check_condition(ctx: &mut ExprContext<'_>, raw: &RawCondition) -> Result<Condition, String> {
-    let mut c = Checker { ctx, unknown: First::default(), misused: First::default(), reserved: First::default(), leaf: None };
-    let cond = c.cond(&raw.cond);
+pub(crate) fn check_condition(
+    ctx: &mut ExprContext<'_>,
+    raw: &RawCondition,
+) -> Result<Condition, String> {
+    let mut c = Checker {
+        ctx,
+        unknown: First::default(),
+        misused: First::default(),
+        reserved: First::default(),
+        leaf: None,
+    };
     if raw.redundant_parens {
         return Err("The expression has redundant parentheses;".to_string());
     }
+    let cond = c.cond(&raw.cond);
     let leaf = &mut First(c.leaf.take());
     match first_of(&mut [&mut c.unknown, &mut c.misused, &mut c.reserved, leaf]) {
         Some(message) => Err(message),
@@ -118,7 +127,11 @@ impl Checker<'_, '_> {
                         }
                     }
                 }
-                Condition::Compare { op: *op, left: l.operand, right: r.operand }
+                Condition::Compare {
+                    op: *op,
+                    left: l.operand,
+                    right: r.operand,
+                }
             }
             RawCond::Between(v, lo, hi) => {
                 let (v, lo, hi) = (self.operand(v, p), self.operand(lo, p), self.operand(hi, p));
@@ -138,7 +151,11 @@ impl Checker<'_, '_> {
                         });
                     }
                 }
-                Condition::Between { value: v.operand, low: lo.operand, high: hi.operand }
+                Condition::Between {
+                    value: v.operand,
+                    low: lo.operand,
+                    high: hi.operand,
+                }
             }
             RawCond::In(v, list) => {
                 let value = self.operand(v, p).operand;
@@ -167,12 +184,20 @@ impl Checker<'_, '_> {
     /// An operand of a comparison or of a function: only `size` may be a function here.
     fn operand(&mut self, raw: &RawOperand, p: &mut Leaf) -> Typed {
         match raw {
-            RawOperand::Path(path) => match resolve_path(self.ctx, path, &mut self.reserved, &mut p.undefined) {
-                Some(path) => Typed { operand: Operand::Path(path), ty: None },
-                None => unknown_operand(),
-            },
+            RawOperand::Path(path) => {
+                match resolve_path(self.ctx, path, &mut self.reserved, &mut p.undefined) {
+                    Some(path) => Typed {
+                        operand: Operand::Path(path),
+                        ty: None,
+                    },
+                    None => unknown_operand(),
+                }
+            }
             RawOperand::Value(name) => match resolve_value(self.ctx, name, &mut p.undefined) {
-                Some(v) => Typed { ty: Some(v.type_name()), operand: Operand::Value(v) },
+                Some(v) => Typed {
+                    ty: Some(v.type_name()),
+                    operand: Operand::Value(v),
+                },
                 None => unknown_operand(),
             },
             RawOperand::Call(call) => {
@@ -180,7 +205,10 @@ impl Checker<'_, '_> {
                     self.misused.set(|| misused(&call.name));
                 }
                 match self.call(call, p) {
-                    Called::Size(operand) => Typed { operand, ty: Some("N") },
+                    Called::Size(operand) => Typed {
+                        operand,
+                        ty: Some("N"),
+                    },
                     _ => unknown_operand(),
                 }
             }
@@ -198,13 +226,17 @@ impl Checker<'_, '_> {
             return Called::Invalid;
         }
         let mut args = args.into_iter();
-        let (Some(a), b) = (args.next(), args.next()) else { return Called::Invalid };
+        let (Some(a), b) = (args.next(), args.next()) else {
+            return Called::Invalid;
+        };
         if let Some(b) = &b {
             distinct(name, &a.operand, &b.operand, p);
         }
         match (name, b) {
             ("attribute_exists" | "attribute_not_exists", _) => match a.operand {
-                Operand::Path(path) if name == "attribute_exists" => Called::Cond(Condition::AttributeExists(path)),
+                Operand::Path(path) if name == "attribute_exists" => {
+                    Called::Cond(Condition::AttributeExists(path))
+                }
                 Operand::Path(path) => Called::Cond(Condition::AttributeNotExists(path)),
                 _ => {
                     p.types.set(|| needs_path(name));
@@ -265,9 +297,16 @@ fn distinct(operator: &str, a: &Operand, b: &Operand, p: &mut Leaf) {
 
 /// Stands in for an operand that has already produced an error, so checking can go on.
 fn unknown_operand() -> Typed {
-    Typed { operand: Operand::Value(AttributeValue::N(Number::zero())), ty: None }
+    Typed {
+        operand: Operand::Value(AttributeValue::N(Number::zero())),
+        ty: None,
+    }
 }
 
+/// Stands in for a condition that has already produced an error; it is never evaluated.
 fn placeholder_condition() -> Condition {
-    Condition::Not(Box::new(Condition::In { value: unknown_operand().operand, list: Vec::new() }))
+    Condition::Not(Box::new(Condition::In {
+        value: unknown_operand().operand,
+        list: Vec::new(),
+    }))
 }

@@ -26,7 +26,10 @@ struct Slots {
 
 /// Checks a parsed update; the error is the message without the `Invalid UpdateExpression:`
 /// prefix.
-pub(crate) fn check_update(ctx: &mut ExprContext<'_>, sections: &[RawSection]) -> Result<UpdateExpr, String> {
+pub(crate) fn check_update(
+    ctx: &mut ExprContext<'_>,
+    sections: &[RawSection],
+) -> Result<UpdateExpr, String> {
     let mut s = Slots::default();
     let mut seen_sections: Vec<&str> = Vec::new();
     let mut paths: Vec<Path> = Vec::new();
@@ -38,7 +41,12 @@ pub(crate) fn check_update(ctx: &mut ExprContext<'_>, sections: &[RawSection]) -
             }
         }
         if seen_sections.contains(&section.keyword) {
-            s.section.set(|| format!("The \"{}\" section can only be used once in an update expression;", section.keyword));
+            s.section.set(|| {
+                format!(
+                    "The \"{}\" section can only be used once in an update expression;",
+                    section.keyword
+                )
+            });
         }
         seen_sections.push(section.keyword);
     }
@@ -55,41 +63,64 @@ pub(crate) fn check_update(ctx: &mut ExprContext<'_>, sections: &[RawSection]) -
     ]);
     match message {
         Some(m) => Err(m),
-        None => Ok(UpdateExpr { actions, legacy: false }),
+        None => Ok(UpdateExpr {
+            actions,
+            legacy: false,
+        }),
     }
 }
 
+/// What an action does to its path, once checked.
+enum Change {
+    Set(SetValue),
+    Remove,
+    Add(AttributeValue),
+    Delete(AttributeValue),
+}
+
 /// Checks one action; `None` when it could not be built (an error was recorded).
-fn action(ctx: &mut ExprContext<'_>, raw: &RawAction, s: &mut Slots, paths: &mut Vec<Path>) -> Option<UpdateAction> {
-    let (raw_path, kind) = match raw {
-        RawAction::Set(p, _) => (p, "SET"),
-        RawAction::Remove(p) => (p, "REMOVE"),
-        RawAction::Add(p, _) => (p, "ADD"),
-        RawAction::Delete(p, _) => (p, "DELETE"),
+fn action(
+    ctx: &mut ExprContext<'_>,
+    raw: &RawAction,
+    s: &mut Slots,
+    paths: &mut Vec<Path>,
+) -> Option<UpdateAction> {
+    let raw_path = match raw {
+        RawAction::Set(p, _)
+        | RawAction::Remove(p)
+        | RawAction::Add(p, _)
+        | RawAction::Delete(p, _) => p,
     };
     let path = resolve_path(ctx, raw_path, &mut s.reserved, &mut s.name);
-    let built = match raw {
-        RawAction::Set(_, value) => set_value(ctx, value, s).map(|v| (kind, Some(v), None)),
-        RawAction::Remove(_) => Some((kind, None, None)),
-        RawAction::Add(_, v) | RawAction::Delete(_, v) => {
-            let value = resolve_value(ctx, v, &mut s.value);
-            if let Some(value) = &value {
-                check_add_delete(kind, value, &mut s.operand);
-            }
-            value.map(|v| (kind, None, Some(v)))
-        }
+    let change = match raw {
+        RawAction::Set(_, value) => set_value(ctx, value, s).map(Change::Set),
+        RawAction::Remove(_) => Some(Change::Remove),
+        RawAction::Add(_, v) => add_delete_value(ctx, "ADD", v, s).map(Change::Add),
+        RawAction::Delete(_, v) => add_delete_value(ctx, "DELETE", v, s).map(Change::Delete),
     };
     let path = path?;
     check_overlap(paths, path.clone(), &mut s.overlap, &mut s.conflict);
-    Some(match built? {
-        ("SET", Some(v), _) => UpdateAction::Set(path, v),
-        ("ADD", _, Some(v)) => UpdateAction::Add(path, v),
-        ("DELETE", _, Some(v)) => UpdateAction::Delete(path, v),
-        _ => UpdateAction::Remove(path),
+    Some(match change? {
+        Change::Set(v) => UpdateAction::Set(path, v),
+        Change::Remove => UpdateAction::Remove(path),
+        Change::Add(v) => UpdateAction::Add(path, v),
+        Change::Delete(v) => UpdateAction::Delete(path, v),
     })
 }
 
-/// ADD takes a number or a set; DELETE only a set. The message names the type in words.
+/// The value of an ADD or DELETE action: ADD takes a number or a set, DELETE only a set.
+fn add_delete_value(
+    ctx: &mut ExprContext<'_>,
+    kind: &str,
+    placeholder: &str,
+    s: &mut Slots,
+) -> Option<AttributeValue> {
+    let value = resolve_value(ctx, placeholder, &mut s.value)?;
+    check_add_delete(kind, &value, &mut s.operand);
+    Some(value)
+}
+
+/// The message names a refused type in words.
 fn check_add_delete(kind: &str, value: &AttributeValue, slot: &mut First) {
     let word = match value {
         AttributeValue::SS(_) | AttributeValue::NS(_) | AttributeValue::BS(_) => return,
@@ -109,7 +140,11 @@ fn set_value(ctx: &mut ExprContext<'_>, raw: &RawSet, s: &mut Slots) -> Option<S
     match raw {
         RawSet::One(o) => operand(ctx, o, s).map(|(o, _)| SetValue::Operand(o)),
         RawSet::Plus(a, b) | RawSet::Minus(a, b) => {
-            let symbol = if matches!(raw, RawSet::Plus(..)) { "+" } else { "-" };
+            let symbol = if matches!(raw, RawSet::Plus(..)) {
+                "+"
+            } else {
+                "-"
+            };
             let (a, b) = (operand(ctx, a, s), operand(ctx, b, s));
             for literal in [&a, &b].into_iter().flatten().filter_map(|(_, ty)| *ty) {
                 if literal != "N" {
@@ -117,15 +152,24 @@ fn set_value(ctx: &mut ExprContext<'_>, raw: &RawSet, s: &mut Slots) -> Option<S
                 }
             }
             let (a, b) = (a?.0, b?.0);
-            Some(if symbol == "+" { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) })
+            Some(if symbol == "+" {
+                SetValue::Plus(a, b)
+            } else {
+                SetValue::Minus(a, b)
+            })
         }
     }
 }
 
 /// A checked SET operand, with its type when it is a literal value.
-fn operand(ctx: &mut ExprContext<'_>, raw: &RawOperand, s: &mut Slots) -> Option<(UpdateOperand, Option<&'static str>)> {
+fn operand(
+    ctx: &mut ExprContext<'_>,
+    raw: &RawOperand,
+    s: &mut Slots,
+) -> Option<(UpdateOperand, Option<&'static str>)> {
     match raw {
-        RawOperand::Path(p) => resolve_path(ctx, p, &mut s.reserved, &mut s.name).map(|p| (UpdateOperand::Path(p), None)),
+        RawOperand::Path(p) => resolve_path(ctx, p, &mut s.reserved, &mut s.name)
+            .map(|p| (UpdateOperand::Path(p), None)),
         RawOperand::Value(v) => {
             let value = resolve_value(ctx, v, &mut s.value)?;
             let ty = value.type_name();
@@ -146,7 +190,9 @@ fn operand(ctx: &mut ExprContext<'_>, raw: &RawOperand, s: &mut Slots) -> Option
             let (a, b) = (args.next().flatten(), args.next().flatten());
             if name == "if_not_exists" {
                 return match a {
-                    Some((UpdateOperand::Path(p), _)) => Some((UpdateOperand::IfNotExists(p, Box::new(b?.0)), None)),
+                    Some((UpdateOperand::Path(p), _)) => {
+                        Some((UpdateOperand::IfNotExists(p, Box::new(b?.0)), None))
+                    }
                     Some(_) => {
                         s.function.set(|| needs_path(name));
                         None
@@ -159,7 +205,10 @@ fn operand(ctx: &mut ExprContext<'_>, raw: &RawOperand, s: &mut Slots) -> Option
                     s.function.set(|| operand_type(name, literal));
                 }
             }
-            Some((UpdateOperand::ListAppend(Box::new(a?.0), Box::new(b?.0)), None))
+            Some((
+                UpdateOperand::ListAppend(Box::new(a?.0), Box::new(b?.0)),
+                None,
+            ))
         }
     }
 }

@@ -20,8 +20,9 @@ pub struct ExprContext<'a> {
 
 /// What a placeholder key must look like: `#` or `:` then `[0-9A-Za-z_]+`.
 fn valid_key(key: &str, sigil: char) -> bool {
-    key.strip_prefix(sigil)
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    key.strip_prefix(sigil).is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 impl<'a> ExprContext<'a> {
@@ -29,14 +30,22 @@ impl<'a> ExprContext<'a> {
         names: Option<&'a BTreeMap<String, String>>,
         values: Option<&'a BTreeMap<String, AttributeValue>>,
     ) -> ExprContext<'a> {
-        ExprContext { names, values, used_names: BTreeSet::new(), used_values: BTreeSet::new(), parsed: 0 }
+        ExprContext {
+            names,
+            values,
+            used_names: BTreeSet::new(),
+            used_values: BTreeSet::new(),
+            parsed: 0,
+        }
     }
 
     /// Checks the maps themselves; DynamoDB does so before parsing any expression.
     pub(crate) fn check_maps(&self) -> Result<(), AwsError> {
         if let Some(names) = self.names {
             if names.is_empty() {
-                return Err(AwsError::validation("ExpressionAttributeNames must not be empty"));
+                return Err(AwsError::validation(
+                    "ExpressionAttributeNames must not be empty",
+                ));
             }
             if let Some(key) = names.keys().find(|k| !valid_key(k, '#')) {
                 return Err(AwsError::validation(format!(
@@ -46,7 +55,9 @@ impl<'a> ExprContext<'a> {
         }
         if let Some(values) = self.values {
             if values.is_empty() {
-                return Err(AwsError::validation("ExpressionAttributeValues must not be empty"));
+                return Err(AwsError::validation(
+                    "ExpressionAttributeValues must not be empty",
+                ));
             }
             if let Some(key) = values.keys().find(|k| !valid_key(k, ':')) {
                 return Err(AwsError::validation(format!(
@@ -94,15 +105,27 @@ impl<'a> ExprContext<'a> {
         let unused = |keys: Vec<&String>, what: &str| {
             AwsError::validation(format!(
                 "Value provided in {what} unused in expressions: keys: {{{}}}",
-                keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                keys.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         };
-        let names: Vec<&String> = self.names.into_iter().flat_map(|m| m.keys()).filter(|k| !self.used_names.contains(*k)).collect();
+        let names: Vec<&String> = self
+            .names
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| !self.used_names.contains(*k))
+            .collect();
         if !names.is_empty() {
             return Err(unused(names, "ExpressionAttributeNames"));
         }
-        let values: Vec<&String> =
-            self.values.into_iter().flat_map(|m| m.keys()).filter(|k| !self.used_values.contains(*k)).collect();
+        let values: Vec<&String> = self
+            .values
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(|k| !self.used_values.contains(*k))
+            .collect();
         if !values.is_empty() {
             return Err(unused(values, "ExpressionAttributeValues"));
         }
@@ -126,7 +149,11 @@ pub fn check_expression_parameters(
     names_given: bool,
     values_given: bool,
 ) -> Result<(), AwsError> {
-    let present: Vec<&str> = expression.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect();
+    let present: Vec<&str> = expression
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| *n)
+        .collect();
     if !present.is_empty() {
         let key_condition_expression = present.contains(&"KeyConditionExpression");
         // DynamoDB lets KeyConditions go with the other expressions; only KeyConditionExpression
@@ -146,10 +173,15 @@ pub fn check_expression_parameters(
         }
     }
     if names_given && present.is_empty() {
-        return Err(AwsError::validation("ExpressionAttributeNames can only be specified when using expressions"));
+        return Err(AwsError::validation(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
     }
     // Projections take no values, so they do not count here.
-    let valued: Vec<&(&str, bool)> = expression.iter().filter(|(n, _)| *n != "ProjectionExpression").collect();
+    let valued: Vec<&(&str, bool)> = expression
+        .iter()
+        .filter(|(n, _)| *n != "ProjectionExpression")
+        .collect();
     if values_given && !valued.is_empty() && valued.iter().all(|(_, p)| !*p) {
         let names: Vec<&str> = valued.iter().map(|(n, _)| *n).collect();
         return Err(AwsError::validation(format!(

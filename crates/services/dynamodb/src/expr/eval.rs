@@ -37,7 +37,11 @@ impl Condition {
                 }
             }
             Condition::Between { value, low, high } => {
-                match (operand(value, item), operand(low, item), operand(high, item)) {
+                match (
+                    operand(value, item),
+                    operand(low, item),
+                    operand(high, item),
+                ) {
                     (Some(v), Some(lo), Some(hi)) => {
                         compare_values(&v, &lo).is_some_and(Ordering::is_ge)
                             && compare_values(&v, &hi).is_some_and(Ordering::is_le)
@@ -46,20 +50,27 @@ impl Condition {
                 }
             }
             Condition::In { value, list } => match operand(value, item) {
-                Some(v) => list.iter().any(|o| operand(o, item).is_some_and(|x| values_equal(&v, &x))),
+                Some(v) => list
+                    .iter()
+                    .any(|o| operand(o, item).is_some_and(|x| values_equal(&v, &x))),
                 None => false,
             },
             Condition::AttributeExists(path) => path.resolve(item).is_some(),
             Condition::AttributeNotExists(path) => path.resolve(item).is_none(),
-            Condition::AttributeType(a, t) => match (operand(a, item), operand(t, item).as_deref()) {
+            Condition::AttributeType(a, t) => match (operand(a, item), operand(t, item).as_deref())
+            {
                 (Some(v), Some(AttributeValue::S(name))) => v.type_name() == name,
                 _ => false,
             },
-            Condition::BeginsWith(a, b) => match (operand(a, item).as_deref(), operand(b, item).as_deref()) {
-                (Some(AttributeValue::S(s)), Some(AttributeValue::S(p))) => s.starts_with(p.as_str()),
-                (Some(AttributeValue::B(s)), Some(AttributeValue::B(p))) => s.starts_with(p),
-                _ => false,
-            },
+            Condition::BeginsWith(a, b) => {
+                match (operand(a, item).as_deref(), operand(b, item).as_deref()) {
+                    (Some(AttributeValue::S(s)), Some(AttributeValue::S(p))) => {
+                        s.starts_with(p.as_str())
+                    }
+                    (Some(AttributeValue::B(s)), Some(AttributeValue::B(p))) => s.starts_with(p),
+                    _ => false,
+                }
+            }
             Condition::Contains(a, b) => match (operand(a, item), operand(b, item)) {
                 (Some(a), Some(b)) => contains(&a, &b),
                 _ => false,
@@ -79,7 +90,9 @@ fn operand<'i>(o: &'i Operand, item: &'i Item) -> Option<Cow<'i, AttributeValue>
         Operand::Value(v) => Some(Cow::Borrowed(v)),
         Operand::Size(inner) => {
             let n = size(&*operand(inner, item)?)?;
-            Number::parse(&n.to_string()).ok().map(|n| Cow::Owned(AttributeValue::N(n)))
+            Number::parse(&n.to_string())
+                .ok()
+                .map(|n| Cow::Owned(AttributeValue::N(n)))
         }
     }
 }
@@ -106,8 +119,14 @@ pub(crate) fn values_equal(a: &AttributeValue, b: &AttributeValue) -> bool {
         (V::SS(x), V::SS(y)) => x.len() == y.len() && x.iter().all(|e| y.contains(e)),
         (V::NS(x), V::NS(y)) => x.len() == y.len() && x.iter().all(|e| y.contains(e)),
         (V::BS(x), V::BS(y)) => x.len() == y.len() && x.iter().all(|e| y.contains(e)),
-        (V::L(x), V::L(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q)),
-        (V::M(x), V::M(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w))),
+        (V::L(x), V::L(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(p, q))
+        }
+        (V::M(x), V::M(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
         // Numbers are kept normalized, so structural equality is numeric equality.
         _ => a == b,
     }

@@ -50,7 +50,9 @@ impl SortKeyCondition {
             SortKeyCondition::Le(x) => cmp(x).is_some_and(|o| o.is_le()),
             SortKeyCondition::Gt(x) => cmp(x).is_some_and(|o| o.is_gt()),
             SortKeyCondition::Ge(x) => cmp(x).is_some_and(|o| o.is_ge()),
-            SortKeyCondition::Between(lo, hi) => cmp(lo).is_some_and(|o| o.is_ge()) && cmp(hi).is_some_and(|o| o.is_le()),
+            SortKeyCondition::Between(lo, hi) => {
+                cmp(lo).is_some_and(|o| o.is_ge()) && cmp(hi).is_some_and(|o| o.is_le())
+            }
             SortKeyCondition::BeginsWith(p) => match (v, p) {
                 (AttributeValue::S(s), AttributeValue::S(p)) => s.starts_with(p.as_str()),
                 (AttributeValue::B(s), AttributeValue::B(p)) => s.starts_with(p),
@@ -80,7 +82,9 @@ fn invalid(message: impl Into<String>) -> AwsError {
 }
 
 fn bad_operator(op: &str) -> AwsError {
-    invalid(format!("Invalid operator used in KeyConditionExpression: {op}"))
+    invalid(format!(
+        "Invalid operator used in KeyConditionExpression: {op}"
+    ))
 }
 
 /// Splits a key condition into the partition key's value and the sort key's condition, with
@@ -103,9 +107,12 @@ pub fn analyze_key_condition(
         return Err(invalid("Query key condition not supported"));
     }
     let Some(hash) = find(partition_key) else {
-        return Err(invalid(format!("Query condition missed key schema element: {partition_key}")));
+        return Err(invalid(format!(
+            "Query condition missed key schema element: {partition_key}"
+        )));
     };
-    let not_indexable = || invalid("Attempted conditional constraint is not an indexable operation");
+    let not_indexable =
+        || invalid("Attempted conditional constraint is not an indexable operation");
     let partition = match (&hash.kind, hash.values.first()) {
         (Kind::NotIndexable, _) => return Err(not_indexable()),
         (Kind::Compare(CompareOp::Eq), Some(v)) => v.clone(),
@@ -114,7 +121,9 @@ pub fn analyze_key_condition(
     let range = sort_key.and_then(|k| find(k).map(|t| (k, t)));
     if n > 1 && range.is_none() {
         let missing = sort_key.unwrap_or(partition_key);
-        return Err(invalid(format!("Query condition missed key schema element: {missing}")));
+        return Err(invalid(format!(
+            "Query condition missed key schema element: {missing}"
+        )));
     }
     let sort = match range {
         None => None,
@@ -147,7 +156,9 @@ fn collect(c: &Condition, out: &mut Vec<Term>) -> Result<(), AwsError> {
         Condition::Or(..) => Err(bad_operator("OR")),
         Condition::Not(..) => Err(bad_operator("NOT")),
         Condition::In { .. } => Err(bad_operator("IN")),
-        Condition::Compare { op: CompareOp::Ne, .. } => Err(bad_operator("<>")),
+        Condition::Compare {
+            op: CompareOp::Ne, ..
+        } => Err(bad_operator("<>")),
         Condition::AttributeExists(_) => Err(bad_operator("attribute_exists")),
         Condition::AttributeNotExists(_) => Err(bad_operator("attribute_not_exists")),
         Condition::AttributeType(..) => Err(bad_operator("attribute_type")),
@@ -169,7 +180,11 @@ fn collect(c: &Condition, out: &mut Vec<Term>) -> Result<(), AwsError> {
             }
             term(Kind::BeginsWith, &[a, b], out)
         }
-        Condition::Legacy { attribute, operator, condition } => {
+        Condition::Legacy {
+            attribute,
+            operator,
+            condition,
+        } => {
             let kind = match operator.as_str() {
                 "EQ" => Kind::Compare(CompareOp::Eq),
                 "LT" => Kind::Compare(CompareOp::Lt),
@@ -182,7 +197,11 @@ fn collect(c: &Condition, out: &mut Vec<Term>) -> Result<(), AwsError> {
             };
             let mut values = Vec::new();
             literal_values(condition, &mut values);
-            out.push(Term { attr: attribute.clone(), kind, values });
+            out.push(Term {
+                attr: attribute.clone(),
+                kind,
+                values,
+            });
             Ok(())
         }
     }
@@ -202,25 +221,39 @@ fn term(kind: Kind, operands: &[&Operand], out: &mut Vec<Term>) -> Result<(), Aw
                     ));
                 }
                 if p.is_nested() {
-                    return Err(invalid("KeyConditionExpressions cannot have conditions on nested attributes"));
+                    return Err(invalid(
+                        "KeyConditionExpressions cannot have conditions on nested attributes",
+                    ));
                 }
                 attr = Some((i, p.top()));
             }
-            Operand::Size(_) => return Err(invalid("KeyConditionExpressions cannot contain nested operations")),
+            Operand::Size(_) => {
+                return Err(invalid(
+                    "KeyConditionExpressions cannot contain nested operations",
+                ))
+            }
             Operand::Value(v) => values.push(v.clone()),
         }
     }
     let Some((position, name)) = attr else {
-        return Err(invalid("Invalid condition in KeyConditionExpression: No key attribute specified"));
+        return Err(invalid(
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ));
     };
     if out.iter().any(|t| t.attr == name) {
-        return Err(invalid("KeyConditionExpressions must only contain one condition per key"));
+        return Err(invalid(
+            "KeyConditionExpressions must only contain one condition per key",
+        ));
     }
     let kind = match kind {
         Kind::Compare(op) if position != 0 => Kind::Compare(op.flipped()),
         other => other,
     };
-    out.push(Term { attr: name.to_string(), kind, values });
+    out.push(Term {
+        attr: name.to_string(),
+        kind,
+        values,
+    });
     Ok(())
 }
 
@@ -240,7 +273,13 @@ fn literal_values(c: &Condition, out: &mut Vec<AttributeValue>) {
         }
         Condition::Between { value, low, high } => [value, low, high].into_iter().for_each(push),
         Condition::In { value, list } => std::iter::once(value).chain(list).for_each(push),
-        Condition::Not(inner) | Condition::Legacy { condition: inner, .. } => literal_values(inner, out),
-        Condition::And(..) | Condition::Or(..) | Condition::AttributeExists(_) | Condition::AttributeNotExists(_) => {}
+        Condition::Not(inner)
+        | Condition::Legacy {
+            condition: inner, ..
+        } => literal_values(inner, out),
+        Condition::And(..)
+        | Condition::Or(..)
+        | Condition::AttributeExists(_)
+        | Condition::AttributeNotExists(_) => {}
     }
 }

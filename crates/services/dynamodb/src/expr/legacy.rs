@@ -6,14 +6,20 @@ use std::collections::BTreeMap;
 
 use nimbus_protocol::AwsError;
 
-use crate::generated::dynamodb::{AttributeValueUpdate, Condition as LegacyCondition, ExpectedAttributeValue};
+use crate::generated::dynamodb::{
+    AttributeValueUpdate, Condition as LegacyCondition, ExpectedAttributeValue,
+};
 use crate::types::AttributeValue;
 
-use super::ast::{CompareOp, Condition, Operand, Path, SetValue, UpdateAction, UpdateExpr, UpdateOperand};
+use super::ast::{
+    CompareOp, Condition, Operand, Path, SetValue, UpdateAction, UpdateExpr, UpdateOperand,
+};
 use super::eval::compare_values;
 
 fn invalid(detail: impl std::fmt::Display) -> AwsError {
-    AwsError::validation(format!("One or more parameter values were invalid: {detail}"))
+    AwsError::validation(format!(
+        "One or more parameter values were invalid: {detail}"
+    ))
 }
 
 /// `KeyConditions`, `QueryFilter` or `ScanFilter`: one condition per attribute, joined by
@@ -40,13 +46,20 @@ pub fn expected_to_condition(
     let mut parts = Vec::with_capacity(expected.len());
     for (attr, e) in expected {
         if e.attribute_value_list.is_some() && e.value.is_some() {
-            return Err(invalid(format!("Value and AttributeValueList cannot be used together for Attribute: {attr}")));
+            return Err(invalid(format!(
+                "Value and AttributeValueList cannot be used together for Attribute: {attr}"
+            )));
         }
         if let Some(op) = &e.comparison_operator {
             if e.exists.is_some() {
-                return Err(invalid(format!("Exists and ComparisonOperator cannot be used together for Attribute: {attr}")));
+                return Err(invalid(format!(
+                    "Exists and ComparisonOperator cannot be used together for Attribute: {attr}"
+                )));
             }
-            if !matches!(op.as_str(), "NULL" | "NOT_NULL") && e.attribute_value_list.is_none() && e.value.is_none() {
+            if !matches!(op.as_str(), "NULL" | "NOT_NULL")
+                && e.attribute_value_list.is_none()
+                && e.value.is_none()
+            {
                 return Err(invalid(format!(
                     "Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {attr}"
                 )));
@@ -66,10 +79,14 @@ pub fn expected_to_condition(
             match (e.exists, &e.value) {
                 (None | Some(true), None) => {
                     let exists = if e.exists.is_some() { "true" } else { "null" };
-                    return Err(invalid(format!("Value must be provided when Exists is {exists} for Attribute: {attr}")));
+                    return Err(invalid(format!(
+                        "Value must be provided when Exists is {exists} for Attribute: {attr}"
+                    )));
                 }
                 (Some(false), Some(_)) => {
-                    return Err(invalid(format!("Value cannot be used when Exists is false for Attribute: {attr}")));
+                    return Err(invalid(format!(
+                        "Value cannot be used when Exists is false for Attribute: {attr}"
+                    )));
                 }
                 (Some(false), None) => parts.push(legacy_condition(attr, "NULL", &[])),
                 (_, Some(v)) => parts.push(legacy_condition(attr, "EQ", std::slice::from_ref(v))),
@@ -99,21 +116,33 @@ fn check_values(op: &str, values: &[AttributeValue]) -> Result<(), AwsError> {
         _ => values.len() == 1,
     };
     if !count_ok {
-        return Err(invalid(format!("Invalid number of argument(s) for the {op} ComparisonOperator")));
+        return Err(invalid(format!(
+            "Invalid number of argument(s) for the {op} ComparisonOperator"
+        )));
     }
     if let Some(first) = values.first() {
         if values.iter().any(|v| v.type_name() != first.type_name()) {
-            return Err(invalid("AttributeValues inside AttributeValueList must be of same type"));
+            return Err(invalid(
+                "AttributeValues inside AttributeValueList must be of same type",
+            ));
         }
     }
     let allowed: &[&str] = match op {
-        "LE" | "LT" | "GE" | "GT" | "IN" | "BETWEEN" | "CONTAINS" | "NOT_CONTAINS" => &["S", "N", "B"],
+        "LE" | "LT" | "GE" | "GT" | "IN" | "BETWEEN" | "CONTAINS" | "NOT_CONTAINS" => {
+            &["S", "N", "B"]
+        }
         "BEGINS_WITH" => &["S", "B"],
         // EQ and NE take every type.
         _ => &[],
     };
-    if let Some(bad) = values.iter().find(|v| !allowed.is_empty() && !allowed.contains(&v.type_name())) {
-        return Err(invalid(format!("ComparisonOperator {op} is not valid for {} AttributeValue type", bad.type_name())));
+    if let Some(bad) = values
+        .iter()
+        .find(|v| !allowed.is_empty() && !allowed.contains(&v.type_name()))
+    {
+        return Err(invalid(format!(
+            "ComparisonOperator {op} is not valid for {} AttributeValue type",
+            bad.type_name()
+        )));
     }
     if let [low, high] = values {
         if op == "BETWEEN" && compare_values(low, high).is_some_and(|o| o.is_gt()) {
@@ -130,7 +159,11 @@ fn check_values(op: &str, values: &[AttributeValue]) -> Result<(), AwsError> {
 fn legacy_condition(attr: &str, op: &str, values: &[AttributeValue]) -> Condition {
     let path = || Operand::Path(Path::attr(attr));
     let value = |i: usize| Operand::Value(values.get(i).cloned().unwrap_or_default());
-    let compare = |op| Condition::Compare { op, left: path(), right: value(0) };
+    let compare = |op| Condition::Compare {
+        op,
+        left: path(),
+        right: value(0),
+    };
     let condition = match op {
         "EQ" => compare(CompareOp::Eq),
         "NE" => compare(CompareOp::Ne),
@@ -143,36 +176,71 @@ fn legacy_condition(attr: &str, op: &str, values: &[AttributeValue]) -> Conditio
         "CONTAINS" => Condition::Contains(path(), value(0)),
         "NOT_CONTAINS" => Condition::Not(Box::new(Condition::Contains(path(), value(0)))),
         "BEGINS_WITH" => Condition::BeginsWith(path(), value(0)),
-        "BETWEEN" => Condition::Between { value: path(), low: value(0), high: value(1) },
+        "BETWEEN" => Condition::Between {
+            value: path(),
+            low: value(0),
+            high: value(1),
+        },
         // IN, and (unreachable after model validation) anything else.
-        _ => Condition::In { value: path(), list: values.iter().cloned().map(Operand::Value).collect() },
+        _ => Condition::In {
+            value: path(),
+            list: values.iter().cloned().map(Operand::Value).collect(),
+        },
     };
-    Condition::Legacy { attribute: attr.to_string(), operator: op.to_string(), condition: Box::new(condition) }
+    Condition::Legacy {
+        attribute: attr.to_string(),
+        operator: op.to_string(),
+        condition: Box::new(condition),
+    }
 }
 
 /// `AttributeUpdates`: PUT (the default) sets, ADD adds numbers, sets and lists, DELETE removes
 /// the attribute or, with a set value, those elements.
-pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Result<UpdateExpr, AwsError> {
+pub fn attribute_updates(
+    updates: &BTreeMap<String, AttributeValueUpdate>,
+) -> Result<UpdateExpr, AwsError> {
     let mut actions = Vec::with_capacity(updates.len());
     for (name, u) in updates {
         let path = Path::attr(name.as_str());
         let action = u.action.as_deref().unwrap_or("PUT");
-        let set = |v: &AttributeValue| matches!(v, AttributeValue::SS(_) | AttributeValue::NS(_) | AttributeValue::BS(_));
+        let set = |v: &AttributeValue| {
+            matches!(
+                v,
+                AttributeValue::SS(_) | AttributeValue::NS(_) | AttributeValue::BS(_)
+            )
+        };
         actions.push(match (action, &u.value) {
             ("DELETE", None) => UpdateAction::Remove(path),
-            (_, None) => return Err(invalid("Only DELETE action is allowed when no attribute value is specified")),
+            (_, None) => {
+                return Err(invalid(
+                    "Only DELETE action is allowed when no attribute value is specified",
+                ))
+            }
             ("DELETE", Some(v)) if !set(v) => {
-                return Err(invalid(format!("DELETE action with value is not supported for the type {}", v.type_name())))
+                return Err(invalid(format!(
+                    "DELETE action with value is not supported for the type {}",
+                    v.type_name()
+                )))
             }
             ("DELETE", Some(v)) => UpdateAction::Delete(path, v.clone()),
-            ("ADD", Some(v)) if !(set(v) || matches!(v, AttributeValue::N(_) | AttributeValue::L(_))) => {
-                return Err(invalid(format!("ADD action is not supported for the type {}", v.type_name())))
+            ("ADD", Some(v))
+                if !(set(v) || matches!(v, AttributeValue::N(_) | AttributeValue::L(_))) =>
+            {
+                return Err(invalid(format!(
+                    "ADD action is not supported for the type {}",
+                    v.type_name()
+                )))
             }
             ("ADD", Some(v)) => UpdateAction::Add(path, v.clone()),
-            (_, Some(v)) => UpdateAction::Set(path, SetValue::Operand(UpdateOperand::Value(v.clone()))),
+            (_, Some(v)) => {
+                UpdateAction::Set(path, SetValue::Operand(UpdateOperand::Value(v.clone())))
+            }
         });
     }
-    Ok(UpdateExpr { actions, legacy: true })
+    Ok(UpdateExpr {
+        actions,
+        legacy: true,
+    })
 }
 
 /// `AttributesToGet`: top-level attribute names, taken literally (no placeholders, no reserved
@@ -180,7 +248,9 @@ pub fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Re
 pub fn attributes_to_get(names: &[String]) -> Result<Vec<Path>, AwsError> {
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
-            return Err(invalid(format!("Duplicate value in attribute name: {name}")));
+            return Err(invalid(format!(
+                "Duplicate value in attribute name: {name}"
+            )));
         }
     }
     Ok(names.iter().map(|n| Path::attr(n.as_str())).collect())

@@ -45,7 +45,8 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
             continue;
         }
         let start = i;
-        let word_end = |from: usize| from + bytes[from..].iter().take_while(|&&c| word_char(c)).count();
+        let word_end =
+            |from: usize| from + bytes[from..].iter().take_while(|&&c| word_char(c)).count();
         let kind = if b.is_ascii_alphabetic() || b == b'_' {
             i = word_end(i);
             Tok::Ident
@@ -65,21 +66,36 @@ pub(crate) fn lex(text: &str) -> Vec<Token> {
                     Tok::Value
                 }
             }
-        } else if matches!(b, b'(' | b')' | b'[' | b']' | b',' | b'.' | b'=' | b'+' | b'-') {
+        } else if matches!(
+            b,
+            b'(' | b')' | b'[' | b']' | b',' | b'.' | b'=' | b'+' | b'-'
+        ) {
             i += 1;
             Tok::Sym
         } else if b == b'<' || b == b'>' {
             let two = bytes.get(i + 1).copied();
-            i += if two == Some(b'=') || (b == b'<' && two == Some(b'>')) { 2 } else { 1 };
+            i += if two == Some(b'=') || (b == b'<' && two == Some(b'>')) {
+                2
+            } else {
+                1
+            };
             Tok::Sym
         } else {
             // One whole character, however many bytes it takes.
             i += text[i..].chars().next().map_or(1, char::len_utf8);
             Tok::Other
         };
-        out.push(Token { kind, start, end: i });
+        out.push(Token {
+            kind,
+            start,
+            end: i,
+        });
     }
-    out.push(Token { kind: Tok::Eof, start: text.len(), end: text.len() });
+    out.push(Token {
+        kind: Tok::Eof,
+        start: text.len(),
+        end: text.len(),
+    });
     out
 }
 
@@ -115,7 +131,10 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(Tok, &str)> {
-        lex(text).into_iter().map(|t| (t.kind, &text[t.start..t.end])).collect()
+        lex(text)
+            .into_iter()
+            .map(|t| (t.kind, &text[t.start..t.end]))
+            .collect()
     }
 
     #[test]
@@ -140,7 +159,10 @@ mod tests {
                 (Tok::Eof, ""),
             ]
         );
-        assert_eq!(kinds("# : ü$")[..4].iter().map(|t| t.1).collect::<Vec<_>>(), ["#", ":", "ü", "$"]);
+        assert_eq!(
+            kinds("# : ü$")[..4].iter().map(|t| t.1).collect::<Vec<_>>(),
+            ["#", ":", "ü", "$"]
+        );
         assert!(kinds("# : ü$")[..4].iter().all(|t| t.0 == Tok::Other));
     }
 
@@ -148,10 +170,25 @@ mod tests {
     fn words_syntax_errors_like_dynamodb() {
         let err = |text: &str, i: usize| syntax_error(text, &lex(text), i);
         // Captured from DynamoDB: "ADD hits : incr".
-        assert_eq!(err("ADD hits : incr", 2), r#"Syntax error; token: ":", near: "hits : incr""#);
-        assert_eq!(err("INVALID SYNTAX HERE", 0), r#"Syntax error; token: "INVALID", near: "INVALID SYNTAX""#);
-        assert_eq!(err("SET", 1), r#"Syntax error; token: "<EOF>", near: "SET""#);
-        assert_eq!(err("SET a = ", 3), r#"Syntax error; token: "<EOF>", near: "= ""#);
-        assert_eq!(err("SET path = VALUE 1", 4), r#"Syntax error; token: "1", near: "VALUE 1""#);
+        assert_eq!(
+            err("ADD hits : incr", 2),
+            r#"Syntax error; token: ":", near: "hits : incr""#
+        );
+        assert_eq!(
+            err("INVALID SYNTAX HERE", 0),
+            r#"Syntax error; token: "INVALID", near: "INVALID SYNTAX""#
+        );
+        assert_eq!(
+            err("SET", 1),
+            r#"Syntax error; token: "<EOF>", near: "SET""#
+        );
+        assert_eq!(
+            err("SET a = ", 3),
+            r#"Syntax error; token: "<EOF>", near: "= ""#
+        );
+        assert_eq!(
+            err("SET path = VALUE 1", 4),
+            r#"Syntax error; token: "1", near: "VALUE 1""#
+        );
     }
 }

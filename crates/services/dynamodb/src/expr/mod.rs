@@ -2,22 +2,40 @@
 //! expressions, and the legacy parameters they replaced, with DynamoDB's evaluation semantics
 //! and its validation messages.
 //!
-//! How an operation uses it:
+//! # Public API
+//!
+//! - `check_expression_parameters(expression: &[(&str, bool)], non_expression: &[(&str, bool)],
+//!   names_given: bool, values_given: bool) -> Result<(), AwsError>`: which parameters a
+//!   request may combine (run it first).
+//! - `ExprContext::new(names: Option<&BTreeMap<String, String>>,
+//!   values: Option<&BTreeMap<String, AttributeValue>>) -> ExprContext`: one per request.
+//! - `parse_condition(&mut ExprContext, &str, ExprKind) -> Result<Condition, AwsError>` for
+//!   `ExprKind::Condition`, `Filter` and `KeyCondition`.
+//! - `parse_update(&mut ExprContext, &str) -> Result<UpdateExpr, AwsError>`.
+//! - `parse_projection(&mut ExprContext, &str) -> Result<Vec<Path>, AwsError>`.
+//! - `ExprContext::finish(&self) -> Result<(), AwsError>`: maps no expression used.
+//! - `Condition::eval(&self, &Item) -> Result<bool, AwsError>`.
+//! - `UpdateExpr::check_key_attributes(&self, is_key: &dyn Fn(&str) -> bool)
+//!   -> Result<(), AwsError>`, then `UpdateExpr::apply(&self, &mut Item)
+//!   -> Result<Vec<Path>, AwsError>` (the updated paths, for `UPDATED_OLD`/`UPDATED_NEW`).
+//! - `project(&Item, &[Path]) -> Item`.
+//! - `analyze_key_condition(&Condition, partition_key: &str, sort_key: Option<&str>)
+//!   -> Result<KeyCondition, AwsError>`.
+//! - `legacy::expected_to_condition`, `legacy::conditions_to_condition` (KeyConditions,
+//!   QueryFilter, ScanFilter), `legacy::attribute_updates`, `legacy::attributes_to_get`.
 //!
 //! ```text
 //! check_expression_parameters(&[("UpdateExpression", u), ("ConditionExpression", c)],
 //!                             &[("AttributeUpdates", au), ("Expected", e)], names, values)?;
-//! let mut ctx = ExprContext::new(names, values);               // one per request
-//! let update = parse_update(&mut ctx, text)?;                  // -> UpdateExpr
-//! let cond = parse_condition(&mut ctx, text, ExprKind::Condition)?;   // -> Condition
-//! let paths = parse_projection(&mut ctx, text)?;               // -> Vec<Path>
-//! ctx.finish()?;                                               // unused names/values
-//! cond.eval(&item)?;                                           // -> bool
-//! update.check_key_attributes(&|name| is_key(name))?;
-//! let updated = update.apply(&mut item)?;                      // -> Vec<Path>
-//! project(&item, &paths);                                      // -> Item
-//! analyze_key_condition(&cond, "pk", Some("sk"))?;             // -> KeyCondition
-//! legacy::{expected_to_condition, conditions_to_condition, attribute_updates, attributes_to_get}
+//! let mut ctx = ExprContext::new(names, values);
+//! let update = parse_update(&mut ctx, update_text)?;
+//! let condition = parse_condition(&mut ctx, condition_text, ExprKind::Condition)?;
+//! ctx.finish()?;
+//! if condition.eval(&current)? {
+//!     update.check_key_attributes(&|name| is_key(name))?;
+//!     let updated = update.apply(&mut item)?;
+//!     let returned = project(&item, &updated);
+//! }
 //! ```
 //!
 //! Parse a request's expressions in DynamoDB's order (UpdateExpression, ConditionExpression,
@@ -42,11 +60,14 @@ mod parser;
 mod projection;
 mod reserved;
 mod syntax;
-mod update;
 #[cfg(test)]
 mod tests;
+mod update;
 
-pub use ast::{CompareOp, Condition, Operand, Path, PathElement, SetValue, UpdateAction, UpdateExpr, UpdateOperand};
+pub use ast::{
+    CompareOp, Condition, Operand, Path, PathElement, SetValue, UpdateAction, UpdateExpr,
+    UpdateOperand,
+};
 pub use context::{check_expression_parameters, ExprContext};
 pub use key_condition::{analyze_key_condition, KeyCondition, SortKeyCondition};
 pub use projection::project;
@@ -97,7 +118,10 @@ fn precheck(ctx: &mut ExprContext<'_>, text: &str, kind: ExprKind) -> Result<(),
             ExprKind::Condition | ExprKind::Filter => format!(" expression size: {}", text.len()),
             _ => String::new(),
         };
-        return Err(invalid(kind, format!("Expression size has exceeded the maximum allowed size;{size}")));
+        return Err(invalid(
+            kind,
+            format!("Expression size has exceeded the maximum allowed size;{size}"),
+        ));
     }
     Ok(())
 }
@@ -105,7 +129,11 @@ fn precheck(ctx: &mut ExprContext<'_>, text: &str, kind: ExprKind) -> Result<(),
 /// Parses and checks a ConditionExpression, FilterExpression or KeyConditionExpression (as
 /// `kind` says). A key condition is only checked as a condition here; `analyze_key_condition`
 /// checks its shape against the key schema.
-pub fn parse_condition(ctx: &mut ExprContext<'_>, text: &str, kind: ExprKind) -> Result<Condition, AwsError> {
+pub fn parse_condition(
+    ctx: &mut ExprContext<'_>,
+    text: &str,
+    kind: ExprKind,
+) -> Result<Condition, AwsError> {
     precheck(ctx, text, kind)?;
     let raw = parser::parse_condition(text).map_err(|m| invalid(kind, m))?;
     check_condition::check_condition(ctx, &raw).map_err(|m| invalid(kind, m))

@@ -34,7 +34,10 @@ pub(crate) fn parse_condition(text: &str) -> Result<RawCondition, String> {
     let mut p = Parser::new(text, CONDITION_KEYWORDS);
     let parsed = p.cond_or(0).and_then(|(cond, _)| p.end().map(|_| cond));
     match parsed {
-        Ok(cond) => Ok(RawCondition { cond, redundant_parens: p.redundant_parens }),
+        Ok(cond) => Ok(RawCondition {
+            cond,
+            redundant_parens: p.redundant_parens,
+        }),
         Err(Fail) => Err(p.error()),
     }
 }
@@ -48,13 +51,22 @@ pub(crate) fn parse_update(text: &str) -> Result<Vec<RawSection>, String> {
 /// Parses a ProjectionExpression: comma-separated paths.
 pub(crate) fn parse_projection(text: &str) -> Result<Vec<RawPath>, String> {
     let mut p = Parser::new(text, &[]);
-    let parsed = p.list(|p| p.path()).and_then(|paths| p.end().map(|_| paths));
+    let parsed = p
+        .list(|p| p.path())
+        .and_then(|paths| p.end().map(|_| paths));
     parsed.map_err(|Fail| p.error())
 }
 
 impl<'t> Parser<'t> {
     fn new(text: &'t str, keywords: &'static [&'static str]) -> Parser<'t> {
-        Parser { text, toks: lex(text), pos: 0, furthest: 0, keywords, redundant_parens: false }
+        Parser {
+            text,
+            toks: lex(text),
+            pos: 0,
+            furthest: 0,
+            keywords,
+            redundant_parens: false,
+        }
     }
 
     fn error(&self) -> String {
@@ -96,11 +108,16 @@ impl<'t> Parser<'t> {
     }
 
     fn is_keyword_at(&self, i: usize) -> bool {
-        *self.kind_at(i) == Tok::Ident && self.keywords.iter().any(|k| k.eq_ignore_ascii_case(self.text_at(i)))
+        *self.kind_at(i) == Tok::Ident
+            && self
+                .keywords
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(self.text_at(i)))
     }
 
     fn keyword(&mut self, kw: &str) -> bool {
-        let found = *self.kind_at(self.pos) == Tok::Ident && self.text_at(self.pos).eq_ignore_ascii_case(kw);
+        let found = *self.kind_at(self.pos) == Tok::Ident
+            && self.text_at(self.pos).eq_ignore_ascii_case(kw);
         if found {
             self.pos += 1;
         }
@@ -158,7 +175,9 @@ impl<'t> Parser<'t> {
                     Tok::Int => self.text_at(self.pos).parse::<usize>().ok(),
                     _ => None,
                 };
-                let Some(index) = index else { return self.fail() };
+                let Some(index) = index else {
+                    return self.fail();
+                };
                 self.pos += 1;
                 self.expect_sym("]")?;
                 path.0.push(RawStep::Index(index));
@@ -170,7 +189,9 @@ impl<'t> Parser<'t> {
 
     /// Whether a function call starts here: a non-keyword identifier followed by `(`.
     fn at_call(&self) -> bool {
-        *self.kind_at(self.pos) == Tok::Ident && !self.is_keyword_at(self.pos) && self.is_sym(self.pos + 1, "(")
+        *self.kind_at(self.pos) == Tok::Ident
+            && !self.is_keyword_at(self.pos)
+            && self.is_sym(self.pos + 1, "(")
     }
 
     // ----- conditions -----
@@ -273,7 +294,9 @@ impl<'t> Parser<'t> {
             self.redundant_parens |= inner_wrapped;
             // `(a.b).c`: a parenthesized path may go on.
             return match inner {
-                RawOperand::Path(mut path) if self.is_sym(self.pos, ".") || self.is_sym(self.pos, "[") => {
+                RawOperand::Path(mut path)
+                    if self.is_sym(self.pos, ".") || self.is_sym(self.pos, "[") =>
+                {
                     self.path_suffix(&mut path)?;
                     Ok((RawOperand::Path(path), false))
                 }
@@ -282,7 +305,10 @@ impl<'t> Parser<'t> {
         }
         if *self.kind_at(self.pos) == Tok::Value {
             self.pos += 1;
-            return Ok((RawOperand::Value(self.text_at(self.pos - 1).to_string()), false));
+            return Ok((
+                RawOperand::Value(self.text_at(self.pos - 1).to_string()),
+                false,
+            ));
         }
         if self.at_call() {
             let name = self.text_at(self.pos).to_string();
@@ -317,7 +343,11 @@ impl<'t> Parser<'t> {
                     }
                     p.pos += 1;
                     let value = p.text_at(p.pos - 1).to_string();
-                    Ok(if keyword == "ADD" { RawAction::Add(path, value) } else { RawAction::Delete(path, value) })
+                    Ok(if keyword == "ADD" {
+                        RawAction::Add(path, value)
+                    } else {
+                        RawAction::Delete(path, value)
+                    })
                 })?,
             };
             sections.push(RawSection { keyword, actions });
@@ -327,12 +357,13 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// `'(' set_expr ')' | set_expr`
+    /// `'(' set_expr ')' | set_expr`. A parenthesized operand followed by `+` or `-`
+    /// (`(a) + :b`) is the second form.
     fn set_value(&mut self) -> PResult<RawSet> {
         let start = self.pos;
         if self.sym("(") {
             if let Ok(value) = self.set_expr() {
-                if self.sym(")") {
+                if self.sym(")") && !self.is_sym(self.pos, "+") && !self.is_sym(self.pos, "-") {
                     return Ok(value);
                 }
                 self.furthest = self.furthest.max(self.pos);

@@ -20,7 +20,9 @@ impl Node {
     fn into_value(self) -> AttributeValue {
         match self {
             Node::Whole(v) => v,
-            Node::Map(m) => AttributeValue::M(m.into_iter().map(|(k, n)| (k, n.into_value())).collect()),
+            Node::Map(m) => {
+                AttributeValue::M(m.into_iter().map(|(k, n)| (k, n.into_value())).collect())
+            }
             Node::List(l) => AttributeValue::L(l.into_values().map(Node::into_value).collect()),
         }
     }
@@ -31,14 +33,22 @@ impl Node {
 pub fn project(item: &Item, paths: &[Path]) -> Item {
     let mut top: BTreeMap<String, Node> = BTreeMap::new();
     'paths: for path in paths {
-        let Some(value) = path.resolve(item) else { continue };
+        let Some(value) = path.resolve(item) else {
+            continue;
+        };
         let steps = path.elements();
-        let mut node = top.entry(path.top().to_string()).or_insert_with(|| empty_for(steps.get(1)));
+        let mut node = top
+            .entry(path.top().to_string())
+            .or_insert_with(|| empty_for(steps.get(1)));
         for (i, step) in steps.iter().enumerate().skip(1) {
             let next = steps.get(i + 1);
             node = match (step, node) {
-                (PathElement::Attr(k), Node::Map(m)) => m.entry(k.clone()).or_insert_with(|| empty_for(next)),
-                (PathElement::Index(n), Node::List(l)) => l.entry(*n).or_insert_with(|| empty_for(next)),
+                (PathElement::Attr(k), Node::Map(m)) => {
+                    m.entry(k.clone()).or_insert_with(|| empty_for(next))
+                }
+                (PathElement::Index(n), Node::List(l)) => {
+                    l.entry(*n).or_insert_with(|| empty_for(next))
+                }
                 // An enclosing value is already selected whole: it includes this one.
                 _ => continue 'paths,
             };

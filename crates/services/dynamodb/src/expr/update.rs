@@ -13,7 +13,8 @@ use crate::types::{AttributeValue, Item};
 
 use super::ast::{Path, PathElement, SetValue, UpdateAction, UpdateExpr, UpdateOperand};
 
-const MISSING: &str = "The provided expression refers to an attribute that does not exist in the item";
+const MISSING: &str =
+    "The provided expression refers to an attribute that does not exist in the item";
 const BAD_TYPE: &str = "An operand in the update expression has an incorrect data type";
 const LEGACY_BAD_TYPE: &str = "Type mismatch for attribute to update";
 const BAD_PATH: &str = "The document path provided in the update expression is invalid for update";
@@ -27,7 +28,11 @@ impl UpdateExpr {
     /// returns the paths it updated, for ReturnValues `UPDATED_OLD`/`UPDATED_NEW` (project the
     /// old or new item on them).
     pub fn apply(&self, item: &mut Item) -> Result<Vec<Path>, AwsError> {
-        let bad_type = if self.legacy { LEGACY_BAD_TYPE } else { BAD_TYPE };
+        let bad_type = if self.legacy {
+            LEGACY_BAD_TYPE
+        } else {
+            BAD_TYPE
+        };
         let mut sets = Vec::new();
         for action in &self.actions {
             if let UpdateAction::Set(path, value) = action {
@@ -38,19 +43,14 @@ impl UpdateExpr {
         // Appends past the end of one list land in index order.
         sets.sort_by(|a, b| a.0.cmp(b.0));
         for (path, value) in sets {
-            match slot(&mut work, path)? {
-                Slot::Map(map, key) => {
-                    map.insert(key, value);
-                }
-                Slot::List(list, i) if i < list.len() => list[i] = value,
-                Slot::List(list, _) => list.push(value),
-            }
+            slot(&mut work, path)?.put(value);
         }
         for action in &self.actions {
             match action {
                 UpdateAction::Add(path, value) => {
                     let mut s = slot(&mut work, path)?;
-                    let sum = add(s.get(), value, self.legacy).ok_or_else(|| AwsError::validation(bad_type))??;
+                    let sum = add(s.get(), value, self.legacy)
+                        .ok_or_else(|| AwsError::validation(bad_type))??;
                     s.put(sum);
                 }
                 UpdateAction::Delete(path, value) => {
@@ -65,8 +65,17 @@ impl UpdateExpr {
                 UpdateAction::Set(..) | UpdateAction::Remove(_) => {}
             }
         }
-        let mut removes: Vec<&Path> =
-            self.actions.iter().filter_map(|a| if let UpdateAction::Remove(p) = a { Some(p) } else { None }).collect();
+        let mut removes: Vec<&Path> = self
+            .actions
+            .iter()
+            .filter_map(|a| {
+                if let UpdateAction::Remove(p) = a {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
+            .collect();
         removes.sort_by(|a, b| b.cmp(a));
         for path in removes {
             // Removing something missing is fine, but below the top level its parent must exist.
@@ -79,7 +88,12 @@ impl UpdateExpr {
     /// Refuses updates of key attributes, as DynamoDB does before applying anything:
     /// `is_key` says whether a top-level attribute is part of the table's key.
     pub fn check_key_attributes(&self, is_key: &dyn Fn(&str) -> bool) -> Result<(), AwsError> {
-        if let Some(key) = self.actions.iter().map(|a| a.path().top()).find(|top| is_key(top)) {
+        if let Some(key) = self
+            .actions
+            .iter()
+            .map(|a| a.path().top())
+            .find(|top| is_key(top))
+        {
             return Err(AwsError::validation(format!(
                 "One or more parameter values were invalid: Cannot update attribute {key}. This attribute is part of the key"
             )));
@@ -96,7 +110,10 @@ impl UpdateExpr {
                 }
             }
         }
-        if let Some(p) = operand_paths.iter().find(|p| p.is_nested() && is_key(p.top())) {
+        if let Some(p) = operand_paths
+            .iter()
+            .find(|p| p.is_nested() && is_key(p.top()))
+        {
             return Err(AwsError::validation(format!(
                 "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {}",
                 p.top()
@@ -127,23 +144,36 @@ fn set_value(v: &SetValue, item: &Item) -> Result<AttributeValue, AwsError> {
         SetValue::Plus(a, b) => (a, b, false),
         SetValue::Minus(a, b) => (a, b, true),
     };
-    let AttributeValue::N(x) = operand(a, item)? else { return fail(BAD_TYPE) };
-    let AttributeValue::N(y) = operand(b, item)? else { return fail(BAD_TYPE) };
+    let AttributeValue::N(x) = operand(a, item)? else {
+        return fail(BAD_TYPE);
+    };
+    let AttributeValue::N(y) = operand(b, item)? else {
+        return fail(BAD_TYPE);
+    };
     let result = if minus { x.sub(&y) } else { x.add(&y) };
-    result.map(AttributeValue::N).map_err(|e| AwsError::validation(e.message()))
+    result
+        .map(AttributeValue::N)
+        .map_err(|e| AwsError::validation(e.message()))
 }
 
 fn operand(o: &UpdateOperand, item: &Item) -> Result<AttributeValue, AwsError> {
     match o {
-        UpdateOperand::Path(p) => p.resolve(item).cloned().ok_or_else(|| AwsError::validation(MISSING)),
+        UpdateOperand::Path(p) => p
+            .resolve(item)
+            .cloned()
+            .ok_or_else(|| AwsError::validation(MISSING)),
         UpdateOperand::Value(v) => Ok(v.clone()),
         UpdateOperand::IfNotExists(p, alt) => match p.resolve(item) {
             Some(v) => Ok(v.clone()),
             None => operand(alt, item),
         },
         UpdateOperand::ListAppend(a, b) => {
-            let AttributeValue::L(mut x) = operand(a, item)? else { return fail(BAD_TYPE) };
-            let AttributeValue::L(y) = operand(b, item)? else { return fail(BAD_TYPE) };
+            let AttributeValue::L(mut x) = operand(a, item)? else {
+                return fail(BAD_TYPE);
+            };
+            let AttributeValue::L(y) = operand(b, item)? else {
+                return fail(BAD_TYPE);
+            };
             x.extend(y);
             Ok(AttributeValue::L(x))
         }
@@ -152,12 +182,22 @@ fn operand(o: &UpdateOperand, item: &Item) -> Result<AttributeValue, AwsError> {
 
 /// ADD: numbers add (a missing attribute counts as 0), sets unite, and (for legacy
 /// AttributeUpdates only) lists append. `None` when the types do not go together.
-fn add(old: Option<&AttributeValue>, v: &AttributeValue, legacy: bool) -> Option<Result<AttributeValue, AwsError>> {
+fn add(
+    old: Option<&AttributeValue>,
+    v: &AttributeValue,
+    legacy: bool,
+) -> Option<Result<AttributeValue, AwsError>> {
     use AttributeValue as V;
     Some(Ok(match (old, v) {
         (None, V::N(_) | V::SS(_) | V::NS(_) | V::BS(_)) => v.clone(),
         (None, V::L(_)) if legacy => v.clone(),
-        (Some(V::N(x)), V::N(y)) => return Some(x.add(y).map(V::N).map_err(|e| AwsError::validation(e.message()))),
+        (Some(V::N(x)), V::N(y)) => {
+            return Some(
+                x.add(y)
+                    .map(V::N)
+                    .map_err(|e| AwsError::validation(e.message())),
+            )
+        }
         (Some(V::SS(x)), V::SS(y)) => V::SS(union(x, y)),
         (Some(V::NS(x)), V::NS(y)) => V::NS(union(x, y)),
         (Some(V::BS(x)), V::BS(y)) => V::BS(union(x, y)),
@@ -176,7 +216,11 @@ fn union<T: Clone + PartialEq>(x: &[T], y: &[T]) -> Vec<T> {
 /// types do not go together.
 fn without(old: &AttributeValue, v: &AttributeValue) -> Option<Option<AttributeValue>> {
     use AttributeValue as V;
-    fn rest<T: Clone + PartialEq>(x: &[T], y: &[T], wrap: fn(Vec<T>) -> AttributeValue) -> Option<AttributeValue> {
+    fn rest<T: Clone + PartialEq>(
+        x: &[T],
+        y: &[T],
+        wrap: fn(Vec<T>) -> AttributeValue,
+    ) -> Option<AttributeValue> {
         let left: Vec<T> = x.iter().filter(|e| !y.contains(e)).cloned().collect();
         (!left.is_empty()).then(|| wrap(left))
     }
@@ -228,7 +272,9 @@ impl Slot<'_> {
 /// Finds the slot of `path`; every step before the last must exist with the right type.
 fn slot<'a>(item: &'a mut Item, path: &Path) -> Result<Slot<'a>, AwsError> {
     let steps = path.elements();
-    let Some((last, parents)) = steps.split_last() else { return fail(BAD_PATH) };
+    let Some((last, parents)) = steps.split_last() else {
+        return fail(BAD_PATH);
+    };
     if parents.is_empty() {
         return Ok(Slot::Map(item, path.top().to_string()));
     }

@@ -348,13 +348,13 @@ pub struct AutoScalingTargetTrackingScalingPolicyConfigurationDescription {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scale_in_cooldown: Option<i64>,
+    pub scale_in_cooldown: Option<i32>,
     #[serde(
         rename = "ScaleOutCooldown",
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scale_out_cooldown: Option<i64>,
+    pub scale_out_cooldown: Option<i32>,
     #[serde(rename = "TargetValue")]
     pub target_value: f64,
 }
@@ -377,13 +377,13 @@ pub struct AutoScalingTargetTrackingScalingPolicyConfigurationUpdate {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scale_in_cooldown: Option<i64>,
+    pub scale_in_cooldown: Option<i32>,
     #[serde(
         rename = "ScaleOutCooldown",
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scale_out_cooldown: Option<i64>,
+    pub scale_out_cooldown: Option<i32>,
     #[serde(rename = "TargetValue")]
     pub target_value: f64,
 }
@@ -721,15 +721,8 @@ impl BatchExecuteStatementInput {
         if (&self.statements).len() < 1 {
             v.fail(
                 &join(path, "statements"),
-                &format!("{:?}", &self.statements),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.statements).len() > 25 {
-            v.fail(
-                &join(path, "statements"),
-                &format!("{:?}", &self.statements),
-                "Member must have length less than or equal to 25",
             );
         }
         for (i0, e0) in (&self.statements).iter().enumerate() {
@@ -790,15 +783,8 @@ impl BatchGetItemInput {
         if (&self.request_items).len() < 1 {
             v.fail(
                 &join(path, "requestItems"),
-                &format!("{:?}", &self.request_items),
+                "{}",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.request_items).len() > 100 {
-            v.fail(
-                &join(path, "requestItems"),
-                &format!("{:?}", &self.request_items),
-                "Member must have length less than or equal to 100",
             );
         }
         for (k0, e0) in (&self.request_items).iter() {
@@ -854,15 +840,8 @@ impl BatchGetItemOutput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "unprocessedKeys"),
-                    &format!("{:?}", x),
+                    "{}",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 100 {
-                v.fail(
-                    &join(path, "unprocessedKeys"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 100",
                 );
             }
             for (k0, e0) in (x).iter() {
@@ -941,7 +920,7 @@ impl BatchStatementRequest {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "parameters"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -1043,30 +1022,16 @@ impl BatchWriteItemInput {
         if (&self.request_items).len() < 1 {
             v.fail(
                 &join(path, "requestItems"),
-                &format!("{:?}", &self.request_items),
+                "{}",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.request_items).len() > 25 {
-            v.fail(
-                &join(path, "requestItems"),
-                &format!("{:?}", &self.request_items),
-                "Member must have length less than or equal to 25",
             );
         }
         for (k0, e0) in (&self.request_items).iter() {
             if (e0).len() < 1 {
                 v.fail(
                     &format!("{}.{}.member", join(path, "requestItems"), k0),
-                    &format!("{:?}", e0),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (e0).len() > 25 {
-                v.fail(
-                    &format!("{}.{}.member", join(path, "requestItems"), k0),
-                    &format!("{:?}", e0),
-                    "Member must have length less than or equal to 25",
                 );
             }
             for (i1, e1) in (e0).iter().enumerate() {
@@ -1153,30 +1118,16 @@ impl BatchWriteItemOutput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "unprocessedItems"),
-                    &format!("{:?}", x),
+                    "{}",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 25 {
-                v.fail(
-                    &join(path, "unprocessedItems"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 25",
                 );
             }
             for (k0, e0) in (x).iter() {
                 if (e0).len() < 1 {
                     v.fail(
                         &format!("{}.{}.member", join(path, "unprocessedItems"), k0),
-                        &format!("{:?}", e0),
+                        "[]",
                         "Member must have length greater than or equal to 1",
-                    );
-                }
-                if (e0).len() > 25 {
-                    v.fail(
-                        &format!("{}.{}.member", join(path, "unprocessedItems"), k0),
-                        &format!("{:?}", e0),
-                        "Member must have length less than or equal to 25",
                     );
                 }
                 for (i1, e1) in (e0).iter().enumerate() {
@@ -2203,7 +2154,7 @@ impl CreateGlobalSecondaryIndexAction {
         if (&self.key_schema).len() < 1 {
             v.fail(
                 &join(path, "keySchema"),
-                &format!("{:?}", &self.key_schema),
+                "[]",
                 "Member must have length greater than or equal to 1",
             );
         }
@@ -2353,7 +2304,7 @@ impl CreateReplicationGroupMemberAction {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "globalSecondaryIndexes"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -2535,7 +2486,7 @@ impl CreateTableInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -2692,7 +2643,7 @@ impl CreateVectorIndexAction {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "searchSchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -2742,15 +2693,8 @@ impl CsvOptions {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "headerList"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 255 {
-                v.fail(
-                    &join(path, "headerList"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 255",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -4227,7 +4171,7 @@ pub struct ExecuteStatementInput {
     )]
     pub consistent_read: Option<bool>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
     #[serde(
@@ -4284,7 +4228,7 @@ impl ExecuteStatementInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "parameters"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -4419,15 +4363,8 @@ impl ExecuteTransactionInput {
         if (&self.transact_statements).len() < 1 {
             v.fail(
                 &join(path, "transactStatements"),
-                &format!("{:?}", &self.transact_statements),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.transact_statements).len() > 100 {
-            v.fail(
-                &join(path, "transactStatements"),
-                &format!("{:?}", &self.transact_statements),
-                "Member must have length less than or equal to 100",
             );
         }
         for (i0, e0) in (&self.transact_statements).iter().enumerate() {
@@ -4466,15 +4403,8 @@ impl ExecuteTransactionOutput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "responses"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 100 {
-                v.fail(
-                    &join(path, "responses"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 100",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -5162,7 +5092,7 @@ impl GetItemInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "attributesToGet"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -5354,7 +5284,7 @@ impl GlobalSecondaryIndex {
         if (&self.key_schema).len() < 1 {
             v.fail(
                 &join(path, "keySchema"),
-                &format!("{:?}", &self.key_schema),
+                "[]",
                 "Member must have length greater than or equal to 1",
             );
         }
@@ -5521,7 +5451,7 @@ impl GlobalSecondaryIndexDescription {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -5605,7 +5535,7 @@ impl GlobalSecondaryIndexInfo {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -6583,7 +6513,7 @@ impl KeysAndAttributes {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "attributesToGet"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -6611,15 +6541,8 @@ impl KeysAndAttributes {
         if (&self.keys).len() < 1 {
             v.fail(
                 &join(path, "keys"),
-                &format!("{:?}", &self.keys),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.keys).len() > 100 {
-            v.fail(
-                &join(path, "keys"),
-                &format!("{:?}", &self.keys),
-                "Member must have length less than or equal to 100",
             );
         }
     }
@@ -6847,7 +6770,7 @@ pub struct ListBackupsInput {
     )]
     pub exclusive_start_backup_arn: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none", default)]
     pub table_name: Option<String>,
     #[serde(
@@ -6980,7 +6903,7 @@ pub struct ListBulkOperationsInput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
 }
@@ -7076,7 +6999,7 @@ pub struct ListContributorInsightsInput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none", default)]
@@ -7151,7 +7074,7 @@ pub struct ListExportsInput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub max_results: Option<i64>,
+    pub max_results: Option<i32>,
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
     #[serde(rename = "TableArn", skip_serializing_if = "Option::is_none", default)]
@@ -7231,7 +7154,7 @@ pub struct ListGlobalTablesInput {
     )]
     pub exclusive_start_global_table_name: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(
         rename = "RegionName",
         skip_serializing_if = "Option::is_none",
@@ -7346,7 +7269,7 @@ pub struct ListImportsInput {
     #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
     #[serde(rename = "PageSize", skip_serializing_if = "Option::is_none", default)]
-    pub page_size: Option<i64>,
+    pub page_size: Option<i32>,
     #[serde(rename = "TableArn", skip_serializing_if = "Option::is_none", default)]
     pub table_arn: Option<String>,
 }
@@ -7456,7 +7379,7 @@ pub struct ListTablesInput {
     )]
     pub exclusive_start_table_name: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
 }
 
 impl ListTablesInput {
@@ -7679,7 +7602,7 @@ impl LocalSecondaryIndex {
         if (&self.key_schema).len() < 1 {
             v.fail(
                 &join(path, "keySchema"),
-                &format!("{:?}", &self.key_schema),
+                "[]",
                 "Member must have length greater than or equal to 1",
             );
         }
@@ -7749,7 +7672,7 @@ impl LocalSecondaryIndexDescription {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -7812,7 +7735,7 @@ impl LocalSecondaryIndexInfo {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -7977,7 +7900,7 @@ impl ParameterizedStatement {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "parameters"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -8033,7 +7956,7 @@ pub struct PointInTimeRecoveryDescription {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub recovery_period_in_days: Option<i64>,
+    pub recovery_period_in_days: Option<i32>,
 }
 
 impl PointInTimeRecoveryDescription {
@@ -8076,7 +7999,7 @@ pub struct PointInTimeRecoverySpecification {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub recovery_period_in_days: Option<i64>,
+    pub recovery_period_in_days: Option<i32>,
 }
 
 impl PointInTimeRecoverySpecification {
@@ -8124,15 +8047,8 @@ impl Projection {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "nonKeyAttributes"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 20 {
-                v.fail(
-                    &join(path, "nonKeyAttributes"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 20",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -8688,7 +8604,7 @@ pub struct QueryInput {
     )]
     pub key_conditions: Option<std::collections::BTreeMap<String, Condition>>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(
         rename = "ProjectionExpression",
         skip_serializing_if = "Option::is_none",
@@ -8726,7 +8642,7 @@ impl QueryInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "attributesToGet"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -8854,7 +8770,7 @@ pub struct QueryOutput {
     )]
     pub consumed_capacity: Option<ConsumedCapacity>,
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none", default)]
-    pub count: Option<i64>,
+    pub count: Option<i32>,
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none", default)]
     pub items: Option<Vec<std::collections::BTreeMap<String, crate::types::AttributeValue>>>,
     #[serde(
@@ -8869,7 +8785,7 @@ pub struct QueryOutput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scanned_count: Option<i64>,
+    pub scanned_count: Option<i32>,
 }
 
 impl QueryOutput {
@@ -9735,15 +9651,8 @@ impl ReplicaSettingsUpdate {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "replicaGlobalSecondaryIndexSettingsUpdate"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 20 {
-                v.fail(
-                    &join(path, "replicaGlobalSecondaryIndexSettingsUpdate"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 20",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -10440,7 +10349,7 @@ pub struct ScanInput {
     #[serde(rename = "IndexName", skip_serializing_if = "Option::is_none", default)]
     pub index_name: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(
         rename = "ProjectionExpression",
         skip_serializing_if = "Option::is_none",
@@ -10460,7 +10369,7 @@ pub struct ScanInput {
     )]
     pub scan_filter: Option<std::collections::BTreeMap<String, Condition>>,
     #[serde(rename = "Segment", skip_serializing_if = "Option::is_none", default)]
-    pub segment: Option<i64>,
+    pub segment: Option<i32>,
     #[serde(rename = "Select", skip_serializing_if = "Option::is_none", default)]
     pub select: Option<String>,
     #[serde(rename = "TableName")]
@@ -10470,7 +10379,7 @@ pub struct ScanInput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub total_segments: Option<i64>,
+    pub total_segments: Option<i32>,
 }
 
 impl ScanInput {
@@ -10480,7 +10389,7 @@ impl ScanInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "attributesToGet"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -10635,7 +10544,7 @@ pub struct ScanOutput {
     )]
     pub consumed_capacity: Option<ConsumedCapacity>,
     #[serde(rename = "Count", skip_serializing_if = "Option::is_none", default)]
-    pub count: Option<i64>,
+    pub count: Option<i32>,
     #[serde(rename = "Items", skip_serializing_if = "Option::is_none", default)]
     pub items: Option<Vec<std::collections::BTreeMap<String, crate::types::AttributeValue>>>,
     #[serde(
@@ -10650,7 +10559,7 @@ pub struct ScanOutput {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub scanned_count: Option<i64>,
+    pub scanned_count: Option<i32>,
 }
 
 impl ScanOutput {
@@ -10743,7 +10652,7 @@ pub struct SearchVectorsInput {
     #[serde(rename = "TableName")]
     pub table_name: String,
     #[serde(rename = "TopK")]
-    pub top_k: i64,
+    pub top_k: i32,
 }
 
 impl SearchVectorsInput {
@@ -10798,15 +10707,8 @@ impl SearchVectorsInput {
         if (&self.search_vector).len() < 1 {
             v.fail(
                 &join(path, "searchVector"),
-                &format!("{:?}", &self.search_vector),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.search_vector).len() > 4096 {
-            v.fail(
-                &join(path, "searchVector"),
-                &format!("{:?}", &self.search_vector),
-                "Member must have length less than or equal to 4096",
             );
         }
         if (&self.table_name).chars().count() < 1 {
@@ -10926,7 +10828,7 @@ impl SourceTableDetails {
         if (&self.key_schema).len() < 1 {
             v.fail(
                 &join(path, "keySchema"),
-                &format!("{:?}", &self.key_schema),
+                "[]",
                 "Member must have length greater than or equal to 1",
             );
         }
@@ -11343,7 +11245,7 @@ impl TableCreationParameters {
         if (&self.key_schema).len() < 1 {
             v.fail(
                 &join(path, "keySchema"),
-                &format!("{:?}", &self.key_schema),
+                "[]",
                 "Member must have length greater than or equal to 1",
             );
         }
@@ -11598,7 +11500,7 @@ impl TableDescription {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -11972,15 +11874,8 @@ impl TransactGetItemsInput {
         if (&self.transact_items).len() < 1 {
             v.fail(
                 &join(path, "transactItems"),
-                &format!("{:?}", &self.transact_items),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.transact_items).len() > 100 {
-            v.fail(
-                &join(path, "transactItems"),
-                &format!("{:?}", &self.transact_items),
-                "Member must have length less than or equal to 100",
             );
         }
         for (i0, e0) in (&self.transact_items).iter().enumerate() {
@@ -12019,15 +11914,8 @@ impl TransactGetItemsOutput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "responses"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 100 {
-                v.fail(
-                    &join(path, "responses"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 100",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -12135,15 +12023,8 @@ impl TransactWriteItemsInput {
         if (&self.transact_items).len() < 1 {
             v.fail(
                 &join(path, "transactItems"),
-                &format!("{:?}", &self.transact_items),
+                "[]",
                 "Member must have length greater than or equal to 1",
-            );
-        }
-        if (&self.transact_items).len() > 100 {
-            v.fail(
-                &join(path, "transactItems"),
-                &format!("{:?}", &self.transact_items),
-                "Member must have length less than or equal to 100",
             );
         }
         for (i0, e0) in (&self.transact_items).iter().enumerate() {
@@ -12720,15 +12601,8 @@ impl UpdateGlobalTableSettingsInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "globalTableGlobalSecondaryIndexSettingsUpdate"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 20 {
-                v.fail(
-                    &join(path, "globalTableGlobalSecondaryIndexSettingsUpdate"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 20",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -12791,15 +12665,8 @@ impl UpdateGlobalTableSettingsInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "replicaSettingsUpdate"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 50 {
-                v.fail(
-                    &join(path, "replicaSettingsUpdate"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 50",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -13267,7 +13134,7 @@ impl UpdateReplicationGroupMemberAction {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "globalSecondaryIndexes"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -13439,15 +13306,8 @@ impl UpdateTableInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "globalTableWitnessUpdates"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
-                );
-            }
-            if (x).len() > 1 {
-                v.fail(
-                    &join(path, "globalTableWitnessUpdates"),
-                    &format!("{:?}", x),
-                    "Member must have length less than or equal to 1",
                 );
             }
             for (i0, e0) in (x).iter().enumerate() {
@@ -13480,7 +13340,7 @@ impl UpdateTableInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "replicaUpdates"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -13584,7 +13444,7 @@ impl UpdateTableReplicaAutoScalingInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "globalSecondaryIndexUpdates"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -13606,7 +13466,7 @@ impl UpdateTableReplicaAutoScalingInput {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "replicaUpdates"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -13816,7 +13676,7 @@ impl VectorIndex {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "searchSchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -13954,7 +13814,7 @@ impl VectorIndexDescription {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "searchSchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -14063,7 +13923,7 @@ impl VectorIndexInfo {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "searchSchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -15235,4 +15095,412 @@ pub fn dispatch<S: DynamoDbApi + ?Sized>(
         }
         _ => Err(AwsError::unknown_operation(operation)),
     }
+}
+
+/// Which operations `service` serves: each is called once with a default input and counts
+/// as served unless it answers NotImplementedException. Feeds docs/compatibility.md; run it
+/// on a throwaway service, since served operations really run.
+pub fn served_operations<S: DynamoDbApi + ?Sized>(
+    service: &S,
+    ctx: &RequestContext,
+) -> Vec<(&'static str, bool)> {
+    let served = |answer: Result<(), AwsError>| !matches!(answer, Err(e) if e.code == "NotImplementedException");
+    vec![
+        (
+            "BatchExecuteStatement",
+            served(
+                service
+                    .batch_execute_statement(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "BatchGetItem",
+            served(service.batch_get_item(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "BatchWriteItem",
+            served(
+                service
+                    .batch_write_item(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "CancelBulkOperation",
+            served(
+                service
+                    .cancel_bulk_operation(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "CreateBackup",
+            served(service.create_backup(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "CreateGlobalTable",
+            served(
+                service
+                    .create_global_table(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "CreateTable",
+            served(service.create_table(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DeleteBackup",
+            served(service.delete_backup(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DeleteItem",
+            served(service.delete_item(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DeleteResourcePolicy",
+            served(
+                service
+                    .delete_resource_policy(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DeleteTable",
+            served(service.delete_table(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeBackup",
+            served(service.describe_backup(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeBulkOperation",
+            served(
+                service
+                    .describe_bulk_operation(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeContinuousBackups",
+            served(
+                service
+                    .describe_continuous_backups(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeContributorInsights",
+            served(
+                service
+                    .describe_contributor_insights(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeEndpoints",
+            served(
+                service
+                    .describe_endpoints(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeExport",
+            served(service.describe_export(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeGlobalTable",
+            served(
+                service
+                    .describe_global_table(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeGlobalTableSettings",
+            served(
+                service
+                    .describe_global_table_settings(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeImport",
+            served(service.describe_import(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeKinesisStreamingDestination",
+            served(
+                service
+                    .describe_kinesis_streaming_destination(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeLimits",
+            served(service.describe_limits(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeTable",
+            served(service.describe_table(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "DescribeTableReplicaAutoScaling",
+            served(
+                service
+                    .describe_table_replica_auto_scaling(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DescribeTimeToLive",
+            served(
+                service
+                    .describe_time_to_live(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "DisableKinesisStreamingDestination",
+            served(
+                service
+                    .disable_kinesis_streaming_destination(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "EnableKinesisStreamingDestination",
+            served(
+                service
+                    .enable_kinesis_streaming_destination(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ExecuteStatement",
+            served(
+                service
+                    .execute_statement(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ExecuteTransaction",
+            served(
+                service
+                    .execute_transaction(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ExportTableToPointInTime",
+            served(
+                service
+                    .export_table_to_point_in_time(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "GetItem",
+            served(service.get_item(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "GetResourcePolicy",
+            served(
+                service
+                    .get_resource_policy(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ImportTable",
+            served(service.import_table(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "ListBackups",
+            served(service.list_backups(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "ListBulkOperations",
+            served(
+                service
+                    .list_bulk_operations(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ListContributorInsights",
+            served(
+                service
+                    .list_contributor_insights(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ListExports",
+            served(service.list_exports(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "ListGlobalTables",
+            served(
+                service
+                    .list_global_tables(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ListImports",
+            served(service.list_imports(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "ListTables",
+            served(service.list_tables(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "ListTagsOfResource",
+            served(
+                service
+                    .list_tags_of_resource(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "PutItem",
+            served(service.put_item(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "PutResourcePolicy",
+            served(
+                service
+                    .put_resource_policy(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "Query",
+            served(service.query(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "RestoreTableFromBackup",
+            served(
+                service
+                    .restore_table_from_backup(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "RestoreTableToPointInTime",
+            served(
+                service
+                    .restore_table_to_point_in_time(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "Scan",
+            served(service.scan(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "SearchVectors",
+            served(service.search_vectors(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "StartBulkPutItems",
+            served(
+                service
+                    .start_bulk_put_items(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "TagResource",
+            served(service.tag_resource(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "TransactGetItems",
+            served(
+                service
+                    .transact_get_items(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "TransactWriteItems",
+            served(
+                service
+                    .transact_write_items(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UntagResource",
+            served(service.untag_resource(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "UpdateContinuousBackups",
+            served(
+                service
+                    .update_continuous_backups(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateContributorInsights",
+            served(
+                service
+                    .update_contributor_insights(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateGlobalTable",
+            served(
+                service
+                    .update_global_table(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateGlobalTableSettings",
+            served(
+                service
+                    .update_global_table_settings(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateItem",
+            served(service.update_item(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "UpdateKinesisStreamingDestination",
+            served(
+                service
+                    .update_kinesis_streaming_destination(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateTable",
+            served(service.update_table(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "UpdateTableReplicaAutoScaling",
+            served(
+                service
+                    .update_table_replica_auto_scaling(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "UpdateTimeToLive",
+            served(
+                service
+                    .update_time_to_live(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+    ]
 }

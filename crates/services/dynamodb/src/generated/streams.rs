@@ -20,7 +20,7 @@ pub struct DescribeStreamInput {
     )]
     pub exclusive_start_shard_id: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(
         rename = "ShardFilter",
         skip_serializing_if = "Option::is_none",
@@ -101,7 +101,7 @@ impl DescribeStreamOutput {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetRecordsInput {
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(rename = "ShardIterator")]
     pub shard_iterator: String,
 }
@@ -346,7 +346,7 @@ pub struct ListStreamsInput {
     )]
     pub exclusive_start_stream_arn: Option<String>,
     #[serde(rename = "Limit", skip_serializing_if = "Option::is_none", default)]
-    pub limit: Option<i64>,
+    pub limit: Option<i32>,
     #[serde(rename = "TableName", skip_serializing_if = "Option::is_none", default)]
     pub table_name: Option<String>,
 }
@@ -765,7 +765,7 @@ impl StreamDescription {
             if (x).len() < 1 {
                 v.fail(
                     &join(path, "keySchema"),
-                    &format!("{:?}", x),
+                    "[]",
                     "Member must have length greater than or equal to 1",
                 );
             }
@@ -1042,4 +1042,36 @@ pub fn dispatch<S: DynamoDbStreamsApi + ?Sized>(
         }
         _ => Err(AwsError::unknown_operation(operation)),
     }
+}
+
+/// Which operations `service` serves: each is called once with a default input and counts
+/// as served unless it answers NotImplementedException. Feeds docs/compatibility.md; run it
+/// on a throwaway service, since served operations really run.
+pub fn served_operations<S: DynamoDbStreamsApi + ?Sized>(
+    service: &S,
+    ctx: &RequestContext,
+) -> Vec<(&'static str, bool)> {
+    let served = |answer: Result<(), AwsError>| !matches!(answer, Err(e) if e.code == "NotImplementedException");
+    vec![
+        (
+            "DescribeStream",
+            served(service.describe_stream(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "GetRecords",
+            served(service.get_records(ctx, Default::default()).map(|_| ())),
+        ),
+        (
+            "GetShardIterator",
+            served(
+                service
+                    .get_shard_iterator(ctx, Default::default())
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "ListStreams",
+            served(service.list_streams(ctx, Default::default()).map(|_| ())),
+        ),
+    ]
 }

@@ -6,7 +6,7 @@ use nimbus_core::RequestContext;
 use nimbus_store::Store;
 
 use super::common::{self, check_item_size, consumed, read_units, write_units};
-use super::items::{write_one, PreparedWrite, WriteKind};
+use super::items::{check_target, write_one, PreparedWrite, WriteKind};
 use crate::error::{invalid_parameter, validation, Result};
 use crate::expr::{self, ExprContext};
 use crate::generated::dynamodb::*;
@@ -36,6 +36,15 @@ pub fn batch_get_item(
     // Parse every table's projection before reading anything.
     let mut plans = Vec::new();
     for (table_name, request) in &input.request_items {
+        expr::check_expression_parameters(
+            &[(
+                "ProjectionExpression",
+                request.projection_expression.is_some(),
+            )],
+            &[("AttributesToGet", request.attributes_to_get.is_some())],
+            request.expression_attribute_names.is_some(),
+            false,
+        )?;
         let mut ex = ExprContext::new(request.expression_attribute_names.as_ref(), None);
         let projection = common::projection(
             &mut ex,
@@ -103,6 +112,15 @@ pub fn batch_write_item(
     ctx: &RequestContext,
     input: BatchWriteItemInput,
 ) -> Result<BatchWriteItemOutput> {
+    if input
+        .request_items
+        .values()
+        .any(|requests| requests.len() > MAX_WRITES)
+    {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {MAX_WRITES}, Member must have length greater than or equal to 1]"
+        )));
+    }
     let total: usize = input.request_items.values().map(Vec::len).sum();
     if total > MAX_WRITES {
         return Err(validation(
@@ -135,18 +153,8 @@ pub fn batch_write_item(
         let mut seen: Vec<(String, Item)> = Vec::new();
         let mut units: BTreeMap<String, f64> = BTreeMap::new();
         for write in &writes {
-            let table = require_table(w.as_read(), ctx, &write.table_name)?;
-            let key = match &write.kind {
-                WriteKind::Put(item) => {
-                    table.key.encode_item_key(table.uid, item)?;
-                    table.key.key_of(item)
-                }
-                WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => {
-                    table.key.encode_key_param(table.uid, k)?;
-                    k.clone()
-                }
-            };
-            let identity = (table.name.clone(), key);
+            let table = check_target(w.as_read(), ctx, write)?;
+            let identity = (table.name.clone(), table.key.key_of(write.key_or_item()));
             if seen.contains(&identity) {
                 return Err(validation("Provided list of item keys contains duplicates"));
             }

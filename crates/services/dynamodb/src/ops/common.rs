@@ -6,16 +6,13 @@ use std::collections::BTreeMap;
 use crate::error::{conditional_check_failed, validation, Result};
 use crate::expr::{self, Condition, ExprContext, ExprKind, Path};
 use crate::generated::dynamodb::{Capacity, ConsumedCapacity, ExpectedAttributeValue};
-use crate::types::{item_size, AttributeValue, Item};
+use crate::types::{item_size, Item};
 
 /// DynamoDB's item size limit, 400 KB.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
-/// The names and values maps of a request.
-pub type Names = Option<BTreeMap<String, String>>;
-pub type Values = Option<BTreeMap<String, AttributeValue>>;
-
-/// A write's condition: `ConditionExpression`, or the legacy `Expected` map.
+/// A write's condition: `ConditionExpression`, or the legacy `Expected` map. (Requests mixing
+/// the two were refused by `expr::check_expression_parameters`.)
 pub fn write_condition(
     ctx: &mut ExprContext,
     expression: Option<&str>,
@@ -23,11 +20,11 @@ pub fn write_condition(
     conditional_operator: Option<&str>,
 ) -> Result<Option<Condition>> {
     match (expression, expected) {
-        (Some(_), Some(_)) => Err(validation(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}",
-        )),
-        (Some(text), None) => Ok(Some(expr::parse_condition(ctx, text, ExprKind::Condition)?)),
-        (None, Some(expected)) => Ok(expr::legacy::expected_to_condition(expected, conditional_operator)?),
+        (Some(text), _) => Ok(Some(expr::parse_condition(ctx, text, ExprKind::Condition)?)),
+        (None, Some(expected)) => Ok(expr::legacy::expected_to_condition(
+            expected,
+            conditional_operator,
+        )?),
         (None, None) => {
             if conditional_operator.is_some() {
                 return Err(validation(
@@ -39,17 +36,15 @@ pub fn write_condition(
     }
 }
 
-/// A read's projection: `ProjectionExpression`, or the legacy `AttributesToGet`.
+/// A read's projection: `ProjectionExpression`, or the legacy `AttributesToGet`. (Requests
+/// mixing the two were refused by `expr::check_expression_parameters`.)
 pub fn projection(
     ctx: &mut ExprContext,
     expression: Option<&str>,
     attributes_to_get: Option<&Vec<String>>,
 ) -> Result<Option<Vec<Path>>> {
     match (expression, attributes_to_get) {
-        (Some(_), Some(_)) => Err(validation(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
-        )),
-        (Some(text), None) => Ok(Some(expr::parse_projection(ctx, text)?)),
+        (Some(text), _) => Ok(Some(expr::parse_projection(ctx, text)?)),
         (None, Some(names)) => Ok(Some(expr::legacy::attributes_to_get(names)?)),
         (None, None) => Ok(None),
     }

@@ -2,7 +2,7 @@
 //! batches reuse.
 
 use nimbus_core::RequestContext;
-use nimbus_store::{Store, Write};
+use nimbus_store::{Read, Store, Write};
 
 use super::common::{self, check_condition, check_item_size, consumed, read_units, write_units};
 use crate::error::Result;
@@ -30,12 +30,39 @@ pub struct PreparedWrite {
     pub on_failure: Option<String>,
 }
 
+impl PreparedWrite {
+    /// The item a put writes, or the key the other writes name.
+    pub fn key_or_item(&self) -> &Item {
+        match &self.kind {
+            WriteKind::Put(item) => item,
+            WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => k,
+        }
+    }
+}
+
 /// What a write found and left.
 pub struct WriteOutcome {
     pub table: TableRecord,
     pub old: Option<Item>,
     pub new: Option<Item>,
     pub updated: Vec<Path>,
+}
+
+/// Loads the table a write targets and checks its key (and, for a put, its index keys) against
+/// the schema. Transactions run this for every item first, so such mistakes fail the request
+/// with a ValidationException instead of cancelling it.
+pub fn check_target(r: &dyn Read, ctx: &RequestContext, p: &PreparedWrite) -> Result<TableRecord> {
+    let table = require_table(r, ctx, &p.table_name)?;
+    match &p.kind {
+        WriteKind::Put(item) => {
+            table.key.encode_item_key(table.uid, item)?;
+            check_index_keys(&table, item)?;
+        }
+        WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => {
+            table.key.encode_key_param(table.uid, k)?;
+        }
+    }
+    Ok(table)
 }
 
 /// Runs one prepared write inside `w`: checks the key and condition, applies the change and
@@ -101,6 +128,12 @@ pub fn write_one(
 
 pub fn put_item(store: &Store, ctx: &RequestContext, input: PutItemInput) -> Result<PutItemOutput> {
     let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+    expr::check_expression_parameters(
+        &[("ConditionExpression", input.condition_expression.is_some())],
+        &[("Expected", input.expected.is_some())],
+        input.expression_attribute_names.is_some(),
+        input.expression_attribute_values.is_some(),
+    )?;
     let mut ex = ExprContext::new(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
@@ -139,6 +172,12 @@ pub fn delete_item(
     input: DeleteItemInput,
 ) -> Result<DeleteItemOutput> {
     let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
+    expr::check_expression_parameters(
+        &[("ConditionExpression", input.condition_expression.is_some())],
+        &[("Expected", input.expected.is_some())],
+        input.expression_attribute_names.is_some(),
+        input.expression_attribute_values.is_some(),
+    )?;
     let mut ex = ExprContext::new(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
@@ -179,17 +218,24 @@ pub fn update_item(
         input.return_values.as_deref(),
         &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
     )?;
+    expr::check_expression_parameters(
+        &[
+            ("UpdateExpression", input.update_expression.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ],
+        &[
+            ("AttributeUpdates", input.attribute_updates.is_some()),
+            ("Expected", input.expected.is_some()),
+        ],
+        input.expression_attribute_names.is_some(),
+        input.expression_attribute_values.is_some(),
+    )?;
     let mut ex = ExprContext::new(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
     );
     let update = match (&input.update_expression, &input.attribute_updates) {
-        (Some(_), Some(_)) => {
-            return Err(crate::error::validation(
-                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}",
-            ))
-        }
-        (Some(text), None) => Some(expr::parse_update(&mut ex, text)?),
+        (Some(text), _) => Some(expr::parse_update(&mut ex, text)?),
         (None, Some(updates)) => Some(expr::legacy::attribute_updates(updates)?),
         (None, None) => None,
     };
@@ -229,6 +275,15 @@ pub fn update_item(
 }
 
 pub fn get_item(store: &Store, ctx: &RequestContext, input: GetItemInput) -> Result<GetItemOutput> {
+    expr::check_expression_parameters(
+        &[(
+            "ProjectionExpression",
+            input.projection_expression.is_some(),
+        )],
+        &[("AttributesToGet", input.attributes_to_get.is_some())],
+        input.expression_attribute_names.is_some(),
+        false,
+    )?;
     let mut ex = ExprContext::new(input.expression_attribute_names.as_ref(), None);
     let projection = common::projection(
         &mut ex,

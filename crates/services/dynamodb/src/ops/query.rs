@@ -4,7 +4,7 @@ use nimbus_core::RequestContext;
 use nimbus_store::{Flow, KeyRange, Read, Store, Tree};
 
 use super::common::{self, consumed, read_units};
-use crate::error::{validation, Error, Result};
+use crate::error::{invalid_parameter, validation, Error, Result};
 use crate::expr::{self, Condition, ExprContext, ExprKind, KeyCondition, Path, SortKeyCondition};
 use crate::generated::dynamodb::*;
 use crate::storage::catalog::{require_table, KeySchema, TableRecord};
@@ -96,8 +96,8 @@ impl<'t> Space<'t> {
 /// What one page of a read found.
 struct Page {
     items: Vec<Item>,
-    count: i64,
-    scanned: i64,
+    count: i32,
+    scanned: i32,
     last_key: Option<Item>,
     bytes: usize,
 }
@@ -110,6 +110,9 @@ struct PageSpec<'a> {
     projection: Option<&'a [Path]>,
     count_only: bool,
     segment: Option<(u32, u32)>,
+    /// For an LSI read that wants attributes the index does not carry: the table to fetch
+    /// whole items from.
+    fetch_from: Option<&'a TableRecord>,
 }
 
 fn read_page(r: &dyn Read, space: &Space<'_>, spec: &PageSpec<'_>) -> Result<Page> {
@@ -127,7 +130,10 @@ fn read_page(r: &dyn Read, space: &Space<'_>, spec: &PageSpec<'_>) -> Result<Pag
                 return Ok(Flow::Continue);
             }
         }
-        let item = match decode_item(v) {
+        let item = match decode_item(v).and_then(|i| match spec.fetch_from {
+            Some(table) => whole_item(r, table, i),
+            None => Ok(i),
+        }) {
             Ok(i) => i,
             Err(e) => {
                 failed = Some(e);
@@ -166,6 +172,44 @@ fn read_page(r: &dyn Read, space: &Space<'_>, spec: &PageSpec<'_>) -> Result<Pag
         return Err(e);
     }
     Ok(page)
+}
+
+/// The table item an index entry stands for.
+fn whole_item(r: &dyn Read, table: &TableRecord, entry: Item) -> Result<Item> {
+    let key = table.key.encode_item_key(table.uid, &entry)?;
+    Ok(crate::storage::records::get_item(r, &key)?.unwrap_or(entry))
+}
+
+/// Whether an index read must fetch whole items from the table: an LSI whose projection lacks
+/// what was asked for. A GSI cannot, so asking it for ALL_ATTRIBUTES is an error.
+fn needs_table_fetch(
+    space: &Space<'_>,
+    select: Option<&str>,
+    projection: Option<&[Path]>,
+) -> Result<bool> {
+    let Some((name, global)) = space.index else {
+        return Ok(false);
+    };
+    let Some((index, _)) = space.table.index(name) else {
+        return Ok(false);
+    };
+    if index.projection.projection_type.as_deref() == Some("ALL") {
+        return Ok(false);
+    }
+    if select == Some("ALL_ATTRIBUTES") {
+        if global {
+            return Err(invalid_parameter(format!(
+                "Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
+            )));
+        }
+        return Ok(true);
+    }
+    let missing = projection.is_some_and(|paths| {
+        paths
+            .iter()
+            .any(|p| !index.projects(p.top(), &space.table.key))
+    });
+    Ok(missing && !global)
 }
 
 /// Scan segments partition items by a hash of the partition key, as DynamoDB does.
@@ -249,6 +293,21 @@ fn key_range(space: &Space<'_>, kc: &KeyCondition) -> KeyRange {
     }
 }
 
+/// Whether `key` falls inside `range`.
+fn within(range: &KeyRange, key: &[u8]) -> bool {
+    let above = match &range.start {
+        Some((s, true)) => key >= s.as_slice(),
+        Some((s, false)) => key > s.as_slice(),
+        None => true,
+    };
+    let below = match &range.end {
+        Some((e, true)) => key <= e.as_slice(),
+        Some((e, false)) => key < e.as_slice(),
+        None => true,
+    };
+    above && below
+}
+
 /// Narrows a range to start after (or, reversed, before) an ExclusiveStartKey.
 fn resume(mut range: KeyRange, start: Option<Vec<u8>>, reverse: bool) -> KeyRange {
     if let Some(k) = start {
@@ -289,14 +348,12 @@ fn filter_of(
     expression: Option<&str>,
     legacy: Option<&std::collections::BTreeMap<String, Condition_>>,
     operator: Option<&str>,
-    legacy_name: &str,
 ) -> Result<Option<Condition>> {
     match (expression, legacy) {
-        (Some(_), Some(_)) => Err(validation(format!(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{legacy_name}}} Expression parameters: {{FilterExpression}}"
-        ))),
-        (Some(text), None) => Ok(Some(expr::parse_condition(ex, text, ExprKind::Filter)?)),
-        (None, Some(conditions)) => Ok(expr::legacy::conditions_to_condition(conditions, operator)?),
+        (Some(text), _) => Ok(Some(expr::parse_condition(ex, text, ExprKind::Filter)?)),
+        (None, Some(conditions)) => {
+            Ok(expr::legacy::conditions_to_condition(conditions, operator)?)
+        }
         (None, None) => Ok(None),
     }
 }
@@ -309,11 +366,29 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
     );
+    expr::check_expression_parameters(
+        &[
+            (
+                "ProjectionExpression",
+                input.projection_expression.is_some(),
+            ),
+            ("FilterExpression", input.filter_expression.is_some()),
+            (
+                "KeyConditionExpression",
+                input.key_condition_expression.is_some(),
+            ),
+        ],
+        &[
+            ("AttributesToGet", input.attributes_to_get.is_some()),
+            ("QueryFilter", input.query_filter.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("KeyConditions", input.key_conditions.is_some()),
+        ],
+        input.expression_attribute_names.is_some(),
+        input.expression_attribute_values.is_some(),
+    )?;
     let key_condition = match (&input.key_condition_expression, &input.key_conditions) {
-        (Some(_), Some(_)) => return Err(validation(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}",
-        )),
-        (Some(text), None) => expr::parse_condition(&mut ex, text, ExprKind::KeyCondition)?,
+        (Some(text), _) => expr::parse_condition(&mut ex, text, ExprKind::KeyCondition)?,
         (None, Some(conditions)) => expr::legacy::conditions_to_condition(conditions, None)?
             .ok_or_else(|| validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?,
         (None, None) => {
@@ -325,7 +400,6 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
         input.filter_expression.as_deref(),
         input.query_filter.as_ref(),
         input.conditional_operator.as_deref(),
-        "QueryFilter",
     )?;
     let projection = common::projection(
         &mut ex,
@@ -351,19 +425,29 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
             space.key.range.as_ref().map(|a| a.name.as_str()),
         )?;
         check_key_types(space.key, &kc)?;
+        check_filter_keys(filter.as_ref(), space.key, input.query_filter.is_some())?;
+        let range = key_range(&space, &kc);
         let start = input
             .exclusive_start_key
             .as_ref()
             .map(|s| space.start_key(s))
             .transpose()?;
+        if let Some(k) = &start {
+            if !within(&range, k) {
+                return Err(validation(
+                    "The provided starting key is outside query boundaries based on provided conditions",
+                ));
+            }
+        }
         let spec = PageSpec {
-            range: resume(key_range(&space, &kc), start, reverse),
+            range: resume(range, start, reverse),
             reverse,
             limit: input.limit.map(|l| l as usize),
             filter: filter.as_ref(),
             projection: projection.as_deref(),
             count_only,
             segment: None,
+            fetch_from: needs_table_fetch(&space, input.select.as_deref(), projection.as_deref())?.then_some(&table),
         };
         let page = read_page(r, &space, &spec)?;
         Ok(QueryOutput {
@@ -383,38 +467,34 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
 
 /// Key condition values must have the key attributes' types.
 fn check_key_types(key: &KeySchema, kc: &KeyCondition) -> Result<()> {
-    let mismatch = |attr: &str, expected: &str, actual: &str| {
-        validation(format!(
-            "One or more parameter values were invalid: Condition parameter type does not match schema type; attribute: {attr}, expected: {expected}, actual: {actual}"
-        ))
+    let sort_ok = match (&key.range, &kc.sort) {
+        (Some(range), Some(sort)) => sort.values().iter().all(|v| v.type_name() == range.ty),
+        _ => true,
     };
-    if kc.partition.type_name() != key.hash.ty {
-        return Err(mismatch(
-            &key.hash.name,
-            &key.hash.ty,
-            kc.partition.type_name(),
+    if kc.partition.type_name() != key.hash.ty || !sort_ok {
+        return Err(invalid_parameter(
+            "Condition parameter type does not match schema type",
         ));
-    }
-    if let (Some(range), Some(sort)) = (&key.range, &kc.sort) {
-        for v in sort_values(sort) {
-            if v.type_name() != range.ty {
-                return Err(mismatch(&range.name, &range.ty, v.type_name()));
-            }
-        }
     }
     Ok(())
 }
 
-fn sort_values(sort: &SortKeyCondition) -> Vec<&crate::types::AttributeValue> {
-    match sort {
-        SortKeyCondition::Eq(v)
-        | SortKeyCondition::Lt(v)
-        | SortKeyCondition::Le(v)
-        | SortKeyCondition::Gt(v)
-        | SortKeyCondition::Ge(v)
-        | SortKeyCondition::BeginsWith(v) => vec![v],
-        SortKeyCondition::Between(a, b) => vec![a, b],
+/// Query filters may not name the key attributes of what is queried.
+fn check_filter_keys(filter: Option<&Condition>, key: &KeySchema, legacy: bool) -> Result<()> {
+    let Some(filter) = filter else { return Ok(()) };
+    let names = filter.top_level_names();
+    if let Some(attr) = key.attrs().find(|a| names.contains(a.name.as_str())) {
+        return Err(validation(format!(
+            "{} can only contain non-primary key attributes: Primary key attribute: {}",
+            if legacy {
+                "QueryFilter"
+            } else {
+                "Filter Expression"
+            },
+            attr.name
+        )));
     }
+    Ok(())
 }
 
 pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<ScanOutput> {
@@ -439,6 +519,22 @@ pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<Sca
             Some((s as u32, t as u32))
         }
     };
+    expr::check_expression_parameters(
+        &[
+            (
+                "ProjectionExpression",
+                input.projection_expression.is_some(),
+            ),
+            ("FilterExpression", input.filter_expression.is_some()),
+        ],
+        &[
+            ("AttributesToGet", input.attributes_to_get.is_some()),
+            ("ScanFilter", input.scan_filter.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+        ],
+        input.expression_attribute_names.is_some(),
+        input.expression_attribute_values.is_some(),
+    )?;
     let mut ex = ExprContext::new(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
@@ -448,7 +544,6 @@ pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<Sca
         input.filter_expression.as_deref(),
         input.scan_filter.as_ref(),
         input.conditional_operator.as_deref(),
-        "ScanFilter",
     )?;
     let projection = common::projection(
         &mut ex,
@@ -480,6 +575,8 @@ pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<Sca
             projection: projection.as_deref(),
             count_only,
             segment,
+            fetch_from: needs_table_fetch(&space, input.select.as_deref(), projection.as_deref())?
+                .then_some(&table),
         };
         let page = read_page(r, &space, &spec)?;
         Ok(ScanOutput {

@@ -23,6 +23,7 @@ pub fn create_table(
     ctx: &RequestContext,
     input: CreateTableInput,
 ) -> Result<CreateTableOutput> {
+    check_table_name(&input.table_name)?;
     let definitions = input.attribute_definitions.clone().unwrap_or_default();
     let key_schema = input.key_schema.clone().ok_or_else(|| {
         validation("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
@@ -174,9 +175,9 @@ pub fn delete_table(
     store.write(|w| {
         let table = load_table(w.as_read(), ctx, &input.table_name)?.ok_or_else(|| table_not_found(&input.table_name))?;
         if table.deletion_protection {
-            return Err(invalid_parameter(format!(
-                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
-            )));
+            return Err(invalid_parameter(
+                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
+            ));
         }
         let mut description = describe(w.as_read(), &table)?;
         description.table_status = Some("DELETING".into());
@@ -379,6 +380,37 @@ fn backfill(w: &mut dyn Write, table: &TableRecord, index: &IndexRecord) -> Resu
     Ok(())
 }
 
+/// Table names: 3-255 characters of `[a-zA-Z0-9_.-]`. The model now types TableName as "name
+/// or ARN", so this rule for new tables is checked here.
+fn check_table_name(name: &str) -> Result<()> {
+    let mut v = nimbus_protocol::Violations::default();
+    if name.len() < 3 {
+        v.fail(
+            "tableName",
+            name,
+            "Member must have length greater than or equal to 3",
+        );
+    }
+    if name.len() > 255 {
+        v.fail(
+            "tableName",
+            name,
+            "Member must have length less than or equal to 255",
+        );
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        v.fail(
+            "tableName",
+            name,
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        );
+    }
+    v.into_result().map_err(Into::into)
+}
+
 /// Reads a key schema and checks it against the attribute definitions.
 fn parse_key_schema(
     elements: &[KeySchemaElement],
@@ -462,7 +494,9 @@ fn check_billing(mode: &str, throughput: Option<&ProvisionedThroughput>) -> Resu
             "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
         )),
         (_, Some(p)) => Ok((p.read_capacity_units, p.write_capacity_units)),
-        (_, None) => Err(validation("No provisioned throughput specified for the table")),
+        (_, None) => Err(invalid_parameter(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        )),
     }
 }
 
@@ -582,9 +616,9 @@ pub fn describe(r: &dyn Read, t: &TableRecord) -> Result<TableDescription> {
         item_count: Some(item_count),
         table_arn: Some(t.arn()),
         table_id: Some(t.table_id.clone()),
-        billing_mode_summary: on_demand.then(|| BillingModeSummary {
-            billing_mode: Some("PAY_PER_REQUEST".into()),
-            last_update_to_pay_per_request_date_time: Some(t.created),
+        billing_mode_summary: Some(BillingModeSummary {
+            billing_mode: Some(t.billing_mode.clone()),
+            last_update_to_pay_per_request_date_time: on_demand.then_some(t.created),
         }),
         global_secondary_indexes: (!gsis.is_empty()).then_some(gsis),
         local_secondary_indexes: (!lsis.is_empty()).then_some(lsis),

@@ -6,7 +6,7 @@ use nimbus_store::Store;
 use serde::{Deserialize, Serialize};
 
 use super::common::{self, check_item_size, consumed, read_units, write_units};
-use super::items::{write_one, PreparedWrite, WriteKind};
+use super::items::{check_target, write_one, PreparedWrite, WriteKind};
 use crate::error::{validation, Error, Result};
 use crate::expr::{self, ExprContext, ExprKind};
 use crate::generated::dynamodb::*;
@@ -14,6 +14,9 @@ use crate::storage::catalog::require_table;
 use crate::storage::records::get_item;
 use crate::storage::TX_TOKENS;
 use crate::types::{item_size, Item};
+
+/// Most items one transaction may hold.
+const MAX_ITEMS: usize = 100;
 
 /// How long a ClientRequestToken makes a retry idempotent.
 const TOKEN_TTL_MILLIS: i64 = 10 * 60 * 1000;
@@ -29,22 +32,13 @@ pub fn transact_write_items(
     ctx: &RequestContext,
     input: TransactWriteItemsInput,
 ) -> Result<TransactWriteItemsOutput> {
+    check_item_count(input.transact_items.len())?;
     let token = input.client_request_token.clone();
     let fingerprint = fingerprint(&input);
     let mut writes = Vec::with_capacity(input.transact_items.len());
     for item in &input.transact_items {
         writes.push(prepare(item)?);
     }
-    // One operation per item.
-    let mut keys: Vec<(&str, Item)> = Vec::new();
-    for w in &writes {
-        let key = match &w.kind {
-            WriteKind::Put(item) => item.clone(),
-            WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => k.clone(),
-        };
-        keys.push((w.table_name.as_str(), key));
-    }
-
     let output = store.write(|w| {
         let now = nimbus_core::time::now_millis();
         let token_key = token.as_ref().map(|t| format!("{}\0{}\0{t}", ctx.account, ctx.region).into_bytes());
@@ -62,13 +56,15 @@ pub fn transact_write_items(
                 }
             }
         }
-        // Duplicate targets are judged on the tables' key attributes only.
+        // Keys are checked (and duplicate targets found) before anything runs.
         let mut seen: Vec<(String, Item)> = Vec::new();
-        for (table_name, item) in &keys {
-            let table = require_table(w.as_read(), ctx, table_name)?;
-            let id = (table.name.clone(), table.key.key_of(item));
+        for write in &writes {
+            let table = check_target(w.as_read(), ctx, write)?;
+            let id = (table.name.clone(), table.key.key_of(write.key_or_item()));
             if seen.contains(&id) {
-                return Err(validation("Transaction request cannot include multiple operations on one item"));
+                return Err(validation(
+                    "Transaction request cannot include multiple operations on one item",
+                ));
             }
             seen.push(id);
         }
@@ -108,6 +104,15 @@ pub fn transact_write_items(
         })
     })?;
     Ok(output)
+}
+
+fn check_item_count(n: usize) -> Result<()> {
+    if n > MAX_ITEMS {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ITEMS}"
+        )));
+    }
+    Ok(())
 }
 
 /// Parses one TransactWriteItem into a prepared write.
@@ -246,6 +251,7 @@ pub fn transact_get_items(
     ctx: &RequestContext,
     input: TransactGetItemsInput,
 ) -> Result<TransactGetItemsOutput> {
+    check_item_count(input.transact_items.len())?;
     let mut plans = Vec::with_capacity(input.transact_items.len());
     for item in &input.transact_items {
         let get = &item.get;

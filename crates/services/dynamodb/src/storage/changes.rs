@@ -105,6 +105,10 @@ pub fn apply(
     new: Option<&Item>,
     origin: Origin,
 ) -> Result<()> {
+    // A write that changes nothing is not a change: no stream record, no index churn.
+    if old == new {
+        return Ok(());
+    }
     match new {
         Some(item) => w.put(ITEMS, key, &encode_item(item)?)?,
         None => {

@@ -43,6 +43,11 @@ fn visible_streams(r: &dyn Read, ctx: &RequestContext) -> Result<Vec<StreamMeta>
 }
 
 fn stream_by_arn(r: &dyn Read, ctx: &RequestContext, arn: &str) -> Result<StreamMeta> {
+    let well_formed = nimbus_core::Arn::parse(arn)
+        .is_some_and(|a| a.service == "dynamodb" && a.resource.contains("/stream/"));
+    if !well_formed {
+        return Err(validation(format!("Invalid StreamArn: {arn}")));
+    }
     visible_streams(r, ctx)?
         .into_iter()
         .find(|m| m.arn == arn)

@@ -32,7 +32,7 @@ pub enum NumberError {
 impl NumberError {
     pub fn message(self) -> &'static str {
         match self {
-            NumberError::NotANumber => "A value provided cannot be converted into a number",
+            NumberError::NotANumber => "The parameter cannot be converted to a numeric value",
             NumberError::Overflow => {
                 "Number overflow. Attempting to store a number with magnitude larger than supported range"
             }
@@ -136,14 +136,14 @@ impl Number {
         if digits.is_empty() {
             return Ok(Number::zero());
         }
-        if digits.len() > MAX_DIGITS {
-            return Err(NumberError::TooPrecise);
-        }
         if exponent > MAX_EXPONENT as i64 {
             return Err(NumberError::Overflow);
         }
         if exponent < MIN_EXPONENT as i64 {
             return Err(NumberError::Underflow);
+        }
+        if digits.len() > MAX_DIGITS {
+            return Err(NumberError::TooPrecise);
         }
         Ok(Number {
             negative,

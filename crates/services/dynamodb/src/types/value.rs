@@ -9,7 +9,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::number::Number;
+use super::number::{Number, NumberError};
 
 /// An item: attribute names to values.
 pub type Item = BTreeMap<String, AttributeValue>;
@@ -101,7 +101,11 @@ fn invalid<E: de::Error>(message: impl fmt::Display) -> E {
 }
 
 fn parse_number<E: de::Error>(text: &str) -> Result<Number, E> {
-    Number::parse(text).map_err(|e| invalid(e.message()))
+    Number::parse(text).map_err(|e| match e {
+        // AWS names the offending text in this one.
+        NumberError::NotANumber => invalid(format!("{}: {text}", e.message())),
+        _ => invalid(e.message()),
+    })
 }
 
 fn parse_binary<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
@@ -244,7 +248,10 @@ mod tests {
         for (json, msg) in [
             ("{}", "Supplied AttributeValue is empty"),
             (r#"{"S":"a","N":"1"}"#, "more than one datatypes"),
-            (r#"{"N":"x"}"#, "cannot be converted into a number"),
+            (
+                r#"{"N":"x"}"#,
+                "The parameter cannot be converted to a numeric value: x",
+            ),
             (r#"{"SS":[]}"#, "An string set  may not be empty"),
             (r#"{"NS":["1","1.0"]}"#, "contains duplicates"),
             (

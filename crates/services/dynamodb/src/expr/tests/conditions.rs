@@ -4,7 +4,10 @@ use super::*;
 
 #[test]
 fn parses_every_form() {
-    let r = req(&[("#n", "name")], r#"{":v": {"S": "x"}, ":t": {"S": "SS"}, ":lo": {"N": "1"}, ":hi": {"N": "9"}}"#);
+    let r = req(
+        &[("#n", "name")],
+        r#"{":v": {"S": "x"}, ":t": {"S": "SS"}, ":lo": {"N": "1"}, ":hi": {"N": "9"}}"#,
+    );
     for text in [
         "a = :v",
         "a.b[2].#n <> :v",
@@ -30,8 +33,12 @@ fn parses_every_form() {
 fn precedence_is_not_then_and_then_or() {
     let r = req(&[], r#"{":v": {"N": "1"}}"#);
     let c = r.cond("a = :v OR b = :v AND NOT c = :v").expect("parses");
-    let Condition::Or(_, right) = c else { panic!("OR at the root: {c:?}") };
-    let Condition::And(_, not) = *right else { panic!("AND under OR") };
+    let Condition::Or(_, right) = c else {
+        panic!("OR at the root: {c:?}")
+    };
+    let Condition::And(_, not) = *right else {
+        panic!("AND under OR")
+    };
     assert!(matches!(*not, Condition::Not(_)));
 }
 
@@ -51,7 +58,9 @@ fn syntax_errors_name_the_token() {
     ] {
         assert_eq!(
             r.cond(text).expect_err(text),
-            format!("Invalid ConditionExpression: Syntax error; token: \"{token}\", near: \"{near}\""),
+            format!(
+                "Invalid ConditionExpression: Syntax error; token: \"{token}\", near: \"{near}\""
+            ),
             "{text}"
         );
     }
@@ -81,15 +90,24 @@ fn refuses_what_dynamodb_calls_syntax_errors() {
         "f() = a",
     ] {
         let e = plain().filter_err(text);
-        assert!(e.starts_with("Invalid FilterExpression: Syntax error; token: "), "{text}: {e}");
+        assert!(
+            e.starts_with("Invalid FilterExpression: Syntax error; token: "),
+            "{text}: {e}"
+        );
     }
 }
 
 #[test]
 fn empty_and_oversized_expressions() {
     let r = plain();
-    assert_eq!(r.cond("").expect_err("empty"), "Invalid ConditionExpression: The expression can not be empty;");
-    assert_eq!(r.cond("  \n").expect_err("blank"), "Invalid ConditionExpression: The expression can not be empty;");
+    assert_eq!(
+        r.cond("").expect_err("empty"),
+        "Invalid ConditionExpression: The expression can not be empty;"
+    );
+    assert_eq!(
+        r.cond("  \n").expect_err("blank"),
+        "Invalid ConditionExpression: The expression can not be empty;"
+    );
     let long = format!("attribute_exists({})", "a".repeat(4096));
     assert_eq!(
         r.cond(&long).expect_err("long"),
@@ -106,7 +124,10 @@ fn empty_and_oversized_expressions() {
 fn deep_nesting_is_refused_not_a_crash() {
     let text = format!("{}a = b{}", "(".repeat(2000), ")".repeat(2000));
     let e = plain().cond(&text[..4000]).expect_err("deep");
-    assert!(e.starts_with("Invalid ConditionExpression: Syntax error"), "{e}");
+    assert!(
+        e.starts_with("Invalid ConditionExpression: Syntax error"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -120,28 +141,41 @@ fn redundant_parentheses() {
         "a=a AND ((a=a AND (a=a AND a=a)))",
         "((a = b))",
     ] {
-        assert_eq!(plain().filter_err(text), "Invalid FilterExpression: The expression has redundant parentheses;", "{text}");
+        assert_eq!(
+            plain().filter_err(text),
+            "Invalid FilterExpression: The expression has redundant parentheses;",
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn unknown_and_misused_functions() {
     let r = plain();
-    assert_eq!(r.filter_err("a=a and whatever((:things)) > a"), "Invalid FilterExpression: Invalid function name; function: whatever");
+    assert_eq!(
+        r.filter_err("a=a and whatever((:things)) > a"),
+        "Invalid FilterExpression: Invalid function name; function: whatever"
+    );
     // Function names are case-sensitive.
     assert_eq!(
         r.filter_err("attRIbute_exIsts((views), #a)"),
         "Invalid FilterExpression: Invalid function name; function: attRIbute_exIsts"
     );
     for (text, f) in [
-        ("a=a and attribute_exists((views), (#a)) > b", "attribute_exists"),
+        (
+            "a=a and attribute_exists((views), (#a)) > b",
+            "attribute_exists",
+        ),
         ("attribute_not_exists(things) > b", "attribute_not_exists"),
         ("begins_with(things, a) > b", "begins_with"),
         ("contains(:things, c) > b", "contains"),
         ("size(contains(a, b)) > a", "contains"),
         ("size(things)", "size"),
         ("NOT size(things)", "size"),
-        ("a between b and attribute_exists(things)", "attribute_exists"),
+        (
+            "a between b and attribute_exists(things)",
+            "attribute_exists",
+        ),
         ("a in (b, attribute_exists(things))", "attribute_exists"),
     ] {
         assert_eq!(
@@ -159,13 +193,19 @@ fn reserved_words_and_placeholders() {
         r.filter_err("attribute_exists(views, #a)"),
         "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: views"
     );
-    assert_eq!(r.filter_err(":a < abOrT"), "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: abOrT");
+    assert_eq!(
+        r.filter_err(":a < abOrT"),
+        "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: abOrT"
+    );
     assert_eq!(
         r.cond("status = :s").expect_err("reserved"),
         "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"
     );
     for (text, missing) in [
-        ("attribute_exists(#Pictures.RearView, :a) and a=a", "#Pictures"),
+        (
+            "attribute_exists(#Pictures.RearView, :a) and a=a",
+            "#Pictures",
+        ),
         ("begins_with(Pictures.#RearView)", "#RearView"),
         ("(#P between :lo and :hi) and (#PC in (:cat1, :cat2))", "#P"),
         ("#4g > a", "#4g"),
@@ -177,7 +217,11 @@ fn reserved_words_and_placeholders() {
             "{text}"
         );
     }
-    for (text, missing) in [("begins_with(:hello, #a, #b)", ":hello"), (":a < :b", ":a"), (":_ > a", ":_")] {
+    for (text, missing) in [
+        ("begins_with(:hello, #a, #b)", ":hello"),
+        (":a < :b", ":a"),
+        (":_ > a", ":_"),
+    ] {
         assert_eq!(
             r.filter_err(text),
             format!("Invalid FilterExpression: An expression attribute value used in expression is not defined; attribute value: {missing}"),
@@ -185,7 +229,9 @@ fn reserved_words_and_placeholders() {
         );
     }
     // `#status` gets around the reserved word.
-    assert!(req(&[("#s", "status")], r#"{":s": {"S": "x"}}"#).cond("#s = :s").is_ok());
+    assert!(req(&[("#s", "status")], r#"{":s": {"S": "x"}}"#)
+        .cond("#s = :s")
+        .is_ok());
 }
 
 #[test]
@@ -209,8 +255,16 @@ fn operand_counts_and_distinct_operands() {
         ("a = a AND #a = b AND :views > a", "=", "[a]"),
         ("#a <> a", "<>", "[a]"),
         ("((a=a) OR (a=a))", "=", "[a]"),
-        ("contains(ab.bc[1].a, ab.bc[1].#a)", "contains", "[ab, bc, [1], a]"),
-        ("begins_with(ab.bc[1].a, ab.bc[1].#a)", "begins_with", "[ab, bc, [1], a]"),
+        (
+            "contains(ab.bc[1].a, ab.bc[1].#a)",
+            "contains",
+            "[ab, bc, [1], a]",
+        ),
+        (
+            "begins_with(ab.bc[1].a, ab.bc[1].#a)",
+            "begins_with",
+            "[ab, bc, [1], a]",
+        ),
     ] {
         assert_eq!(
             r.filter_err(text),
@@ -223,19 +277,49 @@ fn operand_counts_and_distinct_operands() {
 #[test]
 fn operand_types() {
     for (text, value, f, ty) in [
-        ("attribute_type(a, size(a)) and a=a and a=:a", r#"{"N": "1"}"#, "attribute_type", "N"),
-        ("attribute_type(a, :a)", r#"{"BOOL": true}"#, "attribute_type", "BOOL"),
-        ("attribute_type(a, :a)", r#"{"SS": ["1"]}"#, "attribute_type", "SS"),
+        (
+            "attribute_type(a, size(a)) and a=a and a=:a",
+            r#"{"N": "1"}"#,
+            "attribute_type",
+            "N",
+        ),
+        (
+            "attribute_type(a, :a)",
+            r#"{"BOOL": true}"#,
+            "attribute_type",
+            "BOOL",
+        ),
+        (
+            "attribute_type(a, :a)",
+            r#"{"SS": ["1"]}"#,
+            "attribute_type",
+            "SS",
+        ),
         ("begins_with(a, :a)", r#"{"N": "1"}"#, "begins_with", "N"),
         ("begins_with(:a, a)", r#"{"L": []}"#, "begins_with", "L"),
-        ("begins_with(a, size(a)) and a=:a", r#"{"N": "1"}"#, "begins_with", "N"),
+        (
+            "begins_with(a, size(a)) and a=:a",
+            r#"{"N": "1"}"#,
+            "begins_with",
+            "N",
+        ),
         ("size(size(a)) > :a", r#"{"N": "1"}"#, "size", "N"),
-        ("attribute_not_exists(size(:a))", r#"{"N": "1"}"#, "size", "N"),
+        (
+            "attribute_not_exists(size(:a))",
+            r#"{"N": "1"}"#,
+            "size",
+            "N",
+        ),
         ("size(:a) > a", r#"{"NULL": true}"#, "size", "NULL"),
         ("n > :a", r#"{"BOOL": true}"#, ">", "BOOL"),
         (":a <= n", r#"{"SS": ["x"]}"#, "<=", "SS"),
         ("size(s) > :a", r#"{"M": {}}"#, ">", "M"),
-        ("n BETWEEN :a AND :a", r#"{"NULL": true}"#, "BETWEEN", "NULL"),
+        (
+            "n BETWEEN :a AND :a",
+            r#"{"NULL": true}"#,
+            "BETWEEN",
+            "NULL",
+        ),
     ] {
         let r = req(&[], &format!(r#"{{":a": {value}}}"#));
         assert_eq!(
@@ -245,7 +329,9 @@ fn operand_types() {
         );
     }
     // Equality takes every type.
-    assert!(req(&[], r#"{":a": {"BOOL": true}}"#).cond("n = :a OR n <> :a").is_ok());
+    assert!(req(&[], r#"{":a": {"BOOL": true}}"#)
+        .cond("n = :a OR n <> :a")
+        .is_ok());
     let r = req(&[], r#"{":a": {"S": "1"}}"#);
     assert_eq!(
         r.filter_err("attribute_type(a, :a)"),
@@ -255,7 +341,10 @@ fn operand_types() {
         r.filter_err("attribute_type(a, b)"),
         "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}"
     );
-    for (text, f) in [("attribute_exists(:a) and a=a", "attribute_exists"), ("attribute_not_exists(size(:a))", "attribute_not_exists")] {
+    for (text, f) in [
+        ("attribute_exists(:a) and a=a", "attribute_exists"),
+        ("attribute_not_exists(size(:a))", "attribute_not_exists"),
+    ] {
         assert_eq!(
             r.filter_err(text),
             format!("Invalid FilterExpression: Operator or function requires a document path; operator or function: {f}")
@@ -265,7 +354,10 @@ fn operand_types() {
 
 #[test]
 fn between_bounds_and_in_lists() {
-    let r = req(&[], r#"{":a": {"S": "a"}, ":b": {"N": "1"}, ":c": {"N": "5"}}"#);
+    let r = req(
+        &[],
+        r#"{":a": {"S": "a"}, ":b": {"N": "1"}, ":c": {"N": "5"}}"#,
+    );
     assert_eq!(
         r.condition("a between :b and :a", ExprKind::KeyCondition).expect_err("types"),
         "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}"
@@ -280,19 +372,27 @@ fn between_bounds_and_in_lists() {
         r.filter_err(&format!("a IN ({list})")),
         "Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101"
     );
-    assert!(r.cond(&format!("a IN ({})", vec![":b"; 100].join(", "))).is_ok());
+    assert!(r
+        .cond(&format!("a IN ({})", vec![":b"; 100].join(", ")))
+        .is_ok());
 }
 
 #[test]
 fn error_precedence() {
     // Unknown function > misused function > reserved word > per-comparison problems.
     let r = plain();
-    assert_eq!(r.filter_err("status = a AND attribute_exists(x) > foo(y)"), "Invalid FilterExpression: Invalid function name; function: foo");
+    assert_eq!(
+        r.filter_err("status = a AND attribute_exists(x) > foo(y)"),
+        "Invalid FilterExpression: Invalid function name; function: foo"
+    );
     assert_eq!(
         r.filter_err("status = #a AND contains(x, y) > b"),
         "Invalid FilterExpression: The function is not allowed to be used this way in an expression; function: contains"
     );
-    assert_eq!(r.filter_err("#a = b AND status = c"), "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: status");
+    assert_eq!(
+        r.filter_err("#a = b AND status = c"),
+        "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: status"
+    );
     // The first comparison with a problem wins, whatever later ones have.
     let r = req(&[], r#"{":n": {"N": "1"}}"#);
     assert_eq!(
@@ -313,38 +413,70 @@ fn request_level_placeholder_checks() {
     let names = BTreeMap::new();
     let mut ctx = ExprContext::new(Some(&names), None);
     assert_eq!(
-        parse_condition(&mut ctx, "a = b", ExprKind::Condition).expect_err("empty names").message,
+        parse_condition(&mut ctx, "a = b", ExprKind::Condition)
+            .expect_err("empty names")
+            .message,
         "ExpressionAttributeNames must not be empty"
     );
     let values = BTreeMap::new();
     let mut ctx = ExprContext::new(None, Some(&values));
-    assert_eq!(parse_projection(&mut ctx, "a").expect_err("empty values").message, "ExpressionAttributeValues must not be empty");
+    assert_eq!(
+        parse_projection(&mut ctx, "a")
+            .expect_err("empty values")
+            .message,
+        "ExpressionAttributeValues must not be empty"
+    );
     let bad = req(&[("a", "a")], "");
-    assert_eq!(bad.cond("a = b").expect_err("key"), "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\"");
+    assert_eq!(
+        bad.cond("a = b").expect_err("key"),
+        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\""
+    );
     let bad = req(&[], r#"{"b": {"S": "x"}}"#);
-    assert_eq!(bad.cond("a = b").expect_err("key"), "ExpressionAttributeValues contains invalid key: Syntax error; key: \"b\"");
+    assert_eq!(
+        bad.cond("a = b").expect_err("key"),
+        "ExpressionAttributeValues contains invalid key: Syntax error; key: \"b\""
+    );
     assert!(empty.ctx().finish().is_ok());
 
     // Maps given with no expression at all.
     let r = req(&[("#a", "a")], r#"{":v": {"S": "x"}}"#);
-    assert_eq!(r.ctx().finish().expect_err("no expr").message, "ExpressionAttributeNames can only be specified when using expressions");
+    assert_eq!(
+        r.ctx().finish().expect_err("no expr").message,
+        "ExpressionAttributeNames can only be specified when using expressions"
+    );
     let r = req(&[], r#"{":v": {"S": "x"}}"#);
-    assert_eq!(r.ctx().finish().expect_err("no expr").message, "ExpressionAttributeValues can only be specified when using expressions");
+    assert_eq!(
+        r.ctx().finish().expect_err("no expr").message,
+        "ExpressionAttributeValues can only be specified when using expressions"
+    );
 
     // Unused entries, across all expressions of the request.
-    let r = req(&[("#a", "a"), ("#b", "b"), ("#c", "c")], r#"{":a": {"S": "a"}, ":b": {"S": "b"}, ":c": {"S": "c"}}"#);
+    let r = req(
+        &[("#a", "a"), ("#b", "b"), ("#c", "c")],
+        r#"{":a": {"S": "a"}, ":b": {"S": "b"}, ":c": {"S": "c"}}"#,
+    );
     let mut ctx = r.ctx();
-    parse_update(&mut ctx, "remove a set #c = list_append(b, if_not_exists(a, :a))").expect("update");
+    parse_update(
+        &mut ctx,
+        "remove a set #c = list_append(b, if_not_exists(a, :a))",
+    )
+    .expect("update");
     parse_condition(&mut ctx, "a = :b", ExprKind::Condition).expect("condition");
     assert_eq!(
         ctx.finish().expect_err("unused").message,
         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}"
     );
-    let r = req(&[], r#"{":a": {"S": "a"}, ":b": {"S": "b"}, ":c": {"S": "c"}}"#);
+    let r = req(
+        &[],
+        r#"{":a": {"S": "a"}, ":b": {"S": "b"}, ":c": {"S": "c"}}"#,
+    );
     let mut ctx = r.ctx();
     parse_update(&mut ctx, "remove a").expect("update");
     parse_condition(&mut ctx, "a = :b", ExprKind::Condition).expect("condition");
-    assert_eq!(ctx.finish().expect_err("unused").message, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a, :c}");
+    assert_eq!(
+        ctx.finish().expect_err("unused").message,
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a, :c}"
+    );
     let r = req(&[("#a", "a")], r#"{":b": {"S": "b"}}"#);
     let mut ctx = r.ctx();
     parse_condition(&mut ctx, "#a = :b", ExprKind::Condition).expect("condition");
@@ -354,8 +486,17 @@ fn request_level_placeholder_checks() {
 #[test]
 fn parameter_combinations() {
     let mixed = check_expression_parameters(
-        &[("ProjectionExpression", true), ("FilterExpression", true), ("KeyConditionExpression", true)],
-        &[("AttributesToGet", true), ("QueryFilter", true), ("ConditionalOperator", true), ("KeyConditions", true)],
+        &[
+            ("ProjectionExpression", true),
+            ("FilterExpression", true),
+            ("KeyConditionExpression", true),
+        ],
+        &[
+            ("AttributesToGet", true),
+            ("QueryFilter", true),
+            ("ConditionalOperator", true),
+            ("KeyConditions", true),
+        ],
         true,
         true,
     );
@@ -365,8 +506,17 @@ fn parameter_combinations() {
     );
     // KeyConditions only clashes with KeyConditionExpression.
     let mixed = check_expression_parameters(
-        &[("ProjectionExpression", true), ("FilterExpression", true), ("KeyConditionExpression", false)],
-        &[("AttributesToGet", true), ("QueryFilter", false), ("ConditionalOperator", false), ("KeyConditions", true)],
+        &[
+            ("ProjectionExpression", true),
+            ("FilterExpression", true),
+            ("KeyConditionExpression", false),
+        ],
+        &[
+            ("AttributesToGet", true),
+            ("QueryFilter", false),
+            ("ConditionalOperator", false),
+            ("KeyConditions", true),
+        ],
         false,
         false,
     );
@@ -374,10 +524,22 @@ fn parameter_combinations() {
         mixed.expect_err("mixed").message,
         "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression, FilterExpression}"
     );
-    let names = check_expression_parameters(&[("ProjectionExpression", false)], &[("AttributesToGet", true)], true, false);
-    assert_eq!(names.expect_err("names").message, "ExpressionAttributeNames can only be specified when using expressions");
+    let names = check_expression_parameters(
+        &[("ProjectionExpression", false)],
+        &[("AttributesToGet", true)],
+        true,
+        false,
+    );
+    assert_eq!(
+        names.expect_err("names").message,
+        "ExpressionAttributeNames can only be specified when using expressions"
+    );
     let values = check_expression_parameters(
-        &[("ProjectionExpression", true), ("FilterExpression", false), ("KeyConditionExpression", false)],
+        &[
+            ("ProjectionExpression", true),
+            ("FilterExpression", false),
+            ("KeyConditionExpression", false),
+        ],
         &[],
         false,
         true,
@@ -386,10 +548,21 @@ fn parameter_combinations() {
         values.expect_err("values").message,
         "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"
     );
-    let values = check_expression_parameters(&[("ConditionExpression", false)], &[("Expected", true)], false, true);
+    let values = check_expression_parameters(
+        &[("ConditionExpression", false)],
+        &[("Expected", true)],
+        false,
+        true,
+    );
     assert_eq!(
         values.expect_err("values").message,
         "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"
     );
-    assert!(check_expression_parameters(&[("ConditionExpression", true)], &[("Expected", false)], true, true).is_ok());
+    assert!(check_expression_parameters(
+        &[("ConditionExpression", true)],
+        &[("Expected", false)],
+        true,
+        true
+    )
+    .is_ok());
 }

@@ -4,7 +4,7 @@
 mod conditions;
 mod evaluation;
 mod keys;
-mod legacy;
+mod legacy_params;
 mod projections;
 mod updates;
 
@@ -26,7 +26,12 @@ pub(super) struct Req {
 
 pub(super) fn req(names: &[(&str, &str)], values: &str) -> Req {
     Req {
-        names: (!names.is_empty()).then(|| names.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+        names: (!names.is_empty()).then(|| {
+            names
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        }),
         values: (!values.is_empty()).then(|| item(values)),
     }
 }
