@@ -245,7 +245,7 @@ def test_undefined_name(ddb, table):
 def test_unused_names_and_values(ddb, table):
     with aws_error(
         "ValidationException",
-        "1 validation error detected: Value provided in ExpressionAttributeNames unused in "
+        "Value provided in ExpressionAttributeNames unused in "
         "expressions: keys: {#count}",
     ):
         ddb.put_item(
@@ -256,7 +256,7 @@ def test_unused_names_and_values(ddb, table):
         )
     with aws_error(
         "ValidationException",
-        "1 validation error detected: Value provided in ExpressionAttributeNames unused in "
+        "Value provided in ExpressionAttributeNames unused in "
         "expressions: keys: {#count}",
     ):
         ddb.delete_item(
@@ -267,7 +267,7 @@ def test_unused_names_and_values(ddb, table):
         )
     with aws_error(
         "ValidationException",
-        "1 validation error detected: Value provided in ExpressionAttributeValues unused in "
+        "Value provided in ExpressionAttributeValues unused in "
         "expressions: keys: {:extra}",
     ):
         ddb.put_item(

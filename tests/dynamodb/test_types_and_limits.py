@@ -258,12 +258,12 @@ def test_unusual_but_valid_number_strings(ddb, table, good, value):
 def test_empty_sets_rejected(ddb, table):
     with aws_error(
         "ValidationException",
-        "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty",
+        "One or more parameter values were invalid: An string set  may not be empty",
     ):
         ddb.put_item(TableName=table, Item={**KEY, "s": {"SS": []}})
     with aws_error(
         "ValidationException",
-        "1 validation error detected: One or more parameter values were invalid: An number set  may not be empty",
+        "One or more parameter values were invalid: An number set  may not be empty",
     ):
         ddb.put_item(TableName=table, Item={**KEY, "s": {"NS": []}})
     with aws_error("ValidationException", contains="Binary sets should not be empty"):

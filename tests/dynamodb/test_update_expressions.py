@@ -232,20 +232,20 @@ def test_undefined_value_and_name(update):
 def test_unused_values_and_names(update):
     with aws_error(
         "ValidationException",
-        "1 validation error detected: Value provided in ExpressionAttributeValues unused in "
+        "Value provided in ExpressionAttributeValues unused in "
         "expressions: keys: {:unused}",
     ):
         update("SET a = :v", {":v": {"S": "x"}, ":unused": {"S": "y"}})
     with aws_error(
         "ValidationException",
-        "1 validation error detected: Value provided in ExpressionAttributeNames unused in "
+        "Value provided in ExpressionAttributeNames unused in "
         "expressions: keys: {#unused}",
     ):
         update("SET #a = :v", {":v": {"S": "x"}}, {"#a": "a", "#unused": "b"})
 
 
 def test_empty_expression_attribute_values(update):
-    with aws_error("ValidationException", "1 validation error detected: ExpressionAttributeValues must not be empty"):
+    with aws_error("ValidationException", "ExpressionAttributeValues must not be empty"):
         update("SET a = :v", {})
 
 

@@ -69,7 +69,7 @@ async fn run(args: ServeArgs) -> ExitCode {
         env!("CARGO_PKG_VERSION")
     );
 
-    let sweeper = tokio::spawn(sweep_ttl(
+    let sweeper = tokio::spawn(maintain(
         store.clone(),
         Duration::from_millis(args.ttl_sweep_ms.max(10)),
     ));
@@ -89,22 +89,18 @@ async fn run(args: ServeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Deletes expired DynamoDB items in the background.
-async fn sweep_ttl(store: Store, every: Duration) {
+/// Background upkeep: expired DynamoDB TTL items, stream retention, transaction tokens.
+async fn maintain(store: Store, every: Duration) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         let store = store.clone();
-        let now = nimbus_core::time::now_millis() / 1000;
-        match tokio::task::spawn_blocking(move || {
-            nimbus_dynamodb::ops::ttl::sweep_expired(&store, now)
-        })
-        .await
-        {
-            Ok(Ok(n)) if n > 0 => tracing::debug!(deleted = n, "expired TTL items removed"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "TTL sweep failed"),
-            _ => {}
+        let now = nimbus_core::time::now_millis();
+        match tokio::task::spawn_blocking(move || nimbus_dynamodb::maintain(&store, now)).await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "background upkeep failed"),
+            Err(e) => tracing::warn!(error = %e, "background upkeep panicked"),
+            Ok(Ok(())) => {}
         }
     }
 }

@@ -19,3 +19,12 @@ pub mod streams;
 pub mod types;
 
 pub use service::{DynamoDb, DynamoDbStreams};
+
+/// Background upkeep, run periodically by the server: deletes expired TTL items, trims stream
+/// records past retention, forgets expired transaction tokens.
+pub fn maintain(store: &nimbus_store::Store, now_millis: i64) -> Result<(), error::Error> {
+    ops::ttl::sweep_expired(store, now_millis / 1000)?;
+    streams::trim(store, now_millis)?;
+    ops::transact::expire_tokens(store, now_millis)?;
+    Ok(())
+}

@@ -106,6 +106,30 @@ pub fn transact_write_items(
     Ok(output)
 }
 
+/// Forgets ClientRequestTokens older than their idempotency window.
+pub fn expire_tokens(store: &Store, now_millis: i64) -> Result<usize> {
+    store.write(|w| {
+        let mut expired = Vec::new();
+        w.as_read().scan(
+            TX_TOKENS,
+            &nimbus_store::KeyRange::default(),
+            false,
+            &mut |k, v| {
+                let done = serde_json::from_slice::<TokenRecord>(v)
+                    .map_or(true, |t| t.expires_millis <= now_millis);
+                if done {
+                    expired.push(k.to_vec());
+                }
+                Ok(nimbus_store::Flow::Continue)
+            },
+        )?;
+        for k in &expired {
+            w.delete(TX_TOKENS, k)?;
+        }
+        Ok(expired.len())
+    })
+}
+
 fn check_item_count(n: usize) -> Result<()> {
     if n > MAX_ITEMS {
         return Err(validation(format!(

@@ -53,3 +53,50 @@ pub fn close_stream(w: &mut dyn Write, uid: u64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Deletes stream records past retention, and streams closed for longer than retention.
+/// Answers how many records were removed.
+pub fn trim(store: &nimbus_store::Store, now_millis: i64) -> Result<u64> {
+    use nimbus_store::{Flow, KeyRange};
+
+    use crate::storage::catalog::all_streams;
+    use crate::storage::changes::StoredRecord;
+    use crate::storage::keys::uid_prefix;
+    use crate::storage::{RECORDS, STREAMS};
+
+    let cutoff_seconds = (now_millis - RETENTION_MILLIS) as f64 / 1000.0;
+    let streams = store.read(|r| all_streams(r))?;
+    let mut removed = 0;
+    for meta in streams {
+        removed += store.write(|w| {
+            // Records are in time order: everything before the first young one goes.
+            let prefix = uid_prefix(meta.uid);
+            let mut first_kept = None;
+            w.as_read()
+                .scan(RECORDS, &KeyRange::prefix(&prefix), false, &mut |k, v| {
+                    let young = serde_json::from_slice::<StoredRecord>(v)
+                        .map(|r| r.created_seconds >= cutoff_seconds)
+                        .unwrap_or(true);
+                    if young {
+                        first_kept = Some(k.to_vec());
+                        return Ok(Flow::Stop);
+                    }
+                    Ok(Flow::Continue)
+                })?;
+            let mut old = KeyRange::prefix(&prefix);
+            if let Some(k) = first_kept {
+                old.end = Some((k, false));
+            }
+            let n = w.delete_range(RECORDS, &old)?;
+            if meta
+                .closed_millis
+                .is_some_and(|c| now_millis - c >= RETENTION_MILLIS)
+            {
+                w.delete_range(RECORDS, &KeyRange::prefix(&prefix))?;
+                w.delete(STREAMS, &meta.uid.to_be_bytes())?;
+            }
+            Ok::<_, crate::error::Error>(n)
+        })?;
+    }
+    Ok(removed)
+}
