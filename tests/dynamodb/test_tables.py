@@ -370,3 +370,23 @@ def test_create_table_first_key_must_be_hash(ddb, bad):
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+
+
+def test_describe_limits(ddb):
+    limits = ddb.describe_limits()
+    assert limits["AccountMaxReadCapacityUnits"] == 80000
+    assert limits["TableMaxWriteCapacityUnits"] == 40000
+
+
+def test_point_in_time_recovery_setting_round_trips(ddb, make_table):
+    name = make_table()
+    desc = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert desc["ContinuousBackupsStatus"] == "ENABLED"
+    assert desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    ddb.update_continuous_backups(
+        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    desc = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    with aws_error("TableNotFoundException", f"Table not found: {name}-missing"):
+        ddb.describe_continuous_backups(TableName=f"{name}-missing")

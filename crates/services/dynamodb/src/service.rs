@@ -75,6 +75,9 @@ impl DynamoDbApi for DynamoDb {
         batch_write_item(BatchWriteItemInput) -> BatchWriteItemOutput => ops::batch::batch_write_item;
         transact_write_items(TransactWriteItemsInput) -> TransactWriteItemsOutput => ops::transact::transact_write_items;
         transact_get_items(TransactGetItemsInput) -> TransactGetItemsOutput => ops::transact::transact_get_items;
+        describe_limits(DescribeLimitsInput) -> DescribeLimitsOutput => ops::account::describe_limits;
+        describe_continuous_backups(DescribeContinuousBackupsInput) -> DescribeContinuousBackupsOutput => ops::account::describe_continuous_backups;
+        update_continuous_backups(UpdateContinuousBackupsInput) -> UpdateContinuousBackupsOutput => ops::account::update_continuous_backups;
         query(QueryInput) -> QueryOutput => ops::query::query;
         scan(ScanInput) -> ScanOutput => ops::query::scan;
         update_time_to_live(UpdateTimeToLiveInput) -> UpdateTimeToLiveOutput => ops::ttl::update_time_to_live;

@@ -1,6 +1,7 @@
 //! DynamoDB operations, one file per family. Each takes the store, the request context and
 //! the generated input, and returns the generated output.
 
+pub mod account;
 pub mod batch;
 pub mod common;
 pub mod items;

@@ -85,6 +85,7 @@ pub fn create_table(
             tags: Vec::new(),
             deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
             table_class: input.table_class.clone(),
+            point_in_time_recovery: false,
         };
         for g in &gsis {
             let gkey = parse_key_schema(&g.key_schema, &definitions, Some(&g.index_name))?;

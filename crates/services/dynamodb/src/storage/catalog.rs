@@ -195,6 +195,9 @@ pub struct TableRecord {
     pub tags: Vec<(String, String)>,
     pub deletion_protection: bool,
     pub table_class: Option<String>,
+    /// Point-in-time recovery, as last set (no backups are kept).
+    #[serde(default)]
+    pub point_in_time_recovery: bool,
 }
 
 impl TableRecord {
