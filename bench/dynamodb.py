@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """DynamoDB: nimbus side by side with a do-nothing server, moto, dynalite and LocalStack.
 
-    python3 bench/dynamodb.py                   # everything, ~3-4 minutes on 2 cores
-    python3 bench/dynamodb.py --quick           # smoke run, well under a minute per target
+    python3 bench/dynamodb.py                   # everything, ~4 minutes on 2 cores
+    python3 bench/dynamodb.py --rounds 3        # medians of 3 interleaved rounds (noisy machine)
+    python3 bench/dynamodb.py --quick           # smoke run, ~2 minutes
     python3 bench/dynamodb.py --targets noop,nimbus,dynalite --wrk-duration 5
 
 In one run, each target in turn is installed if needed (into bench/.peers/), started on a free

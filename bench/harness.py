@@ -333,7 +333,7 @@ def merge_rounds(rounds: list[dict], kinds: tuple[str, ...]) -> dict:
     ok = [r for r in rounds if r["status"] == "ok"]
     if len(ok) <= 1:
         return {**(ok or rounds)[-1], "rounds": len(ok)}
-    merged = {**ok[0], "rounds": len(ok)}
+    merged = {**ok[0], "rounds": len(ok), "reason": next((r["reason"] for r in rounds if r.get("reason")), None)}
     for key in ("ready_ms", "idle_rss_mb", "rss_after_load_mb", "loadavg_at_start"):
         values = [r[key] for r in ok if r.get(key) is not None]
         merged[key] = statistics.median(values) if values else None

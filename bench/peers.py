@@ -1,10 +1,9 @@
 """The targets of the side-by-side benchmarks: nimbus, a do-nothing server, and its peers.
 
 Each target is a `Target`: `install()` makes it runnable (idempotently, into bench/.peers/) and
-returns its version; `launch(port, workdir)` says how to start it on 127.0.0.1:port. Both raise
-`Unavailable` with the reason when the target cannot be used, and the benchmark carries on with
-the others. The factories take the services to enable, so the S3/SQS/Lambda benchmarks can reuse
-them:
+returns its version, or raises `Unavailable` with the reason, and the benchmark carries on with
+the others; `launch(port, workdir)` says how to start it on 127.0.0.1:port. The factories take
+the services to enable, so the S3/SQS/Lambda benchmarks can reuse them:
 
     client_python()          the venv python (boto3) the benchmarks re-run themselves under
     noop(service)            bench/noop_server.py: canned minimal responses, the client's ceiling
@@ -69,7 +68,8 @@ def _pip_install(venv: Path, base_python: str, import_name: str, requirements: l
                  options: tuple[str, ...] = ()) -> None:
     """pip-installs `requirements` into `venv` unless `import_name` already imports there."""
     python = _ensure_venv(venv, base_python)
-    if subprocess.run([str(python), "-c", f"import {import_name}"], capture_output=True).returncode == 0:
+    check = subprocess.run([str(python), "-c", f"import {import_name}"], capture_output=True, timeout=120)
+    if check.returncode == 0:
         return
     what = f"pip install {' '.join([*options, *requirements])}"
     log(f"  {what} into {venv.relative_to(REPO_DIR)} ...")
@@ -106,7 +106,8 @@ def _npm_install(package: str) -> Path:
 
 def _npm_version(package_dir: Path) -> str:
     meta = json.loads((package_dir / "package.json").read_text())
-    return f"{meta['name']} {meta['version']} (node {subprocess.check_output(['node', '--version'], text=True).strip()})"
+    node = subprocess.check_output(["node", "--version"], text=True, timeout=10).strip()
+    return f"{meta['name']} {meta['version']} (node {node})"
 
 
 def _find_python(versions: tuple[str, ...]) -> str:
@@ -118,7 +119,7 @@ def _find_python(versions: tuple[str, ...]) -> str:
         candidates += sorted(glob.glob(f"{pyenv_root}/versions/{v}*/bin/python{v}"), reverse=True)
     for candidate in candidates:
         path = shutil.which(candidate) or (candidate if os.path.isfile(candidate) else None)
-        if path and subprocess.run([path, "--version"], capture_output=True).returncode == 0:
+        if path and subprocess.run([path, "--version"], capture_output=True, timeout=30).returncode == 0:
             return path
     raise Unavailable(f"no Python {' / '.join(versions)} found (on PATH or under pyenv)")
 
@@ -148,8 +149,11 @@ def nimbus(durable: bool, binary: Path = NIMBUS_BIN, build: bool = False) -> Tar
         if stale:
             log(f"  warning: {binary.relative_to(REPO_DIR) if binary.is_relative_to(REPO_DIR) else binary} "
                 f"is older than {stale}; pass --build to rebuild it")
-        done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=10)
-        return done.stdout.strip() or f"nimbus ({binary.name}, --version printed nothing)"
+        try:
+            done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError) as e:
+            raise Unavailable(f"{binary} --version failed: {e}") from None
+        return done.stdout.strip() or f"{binary.name} (--version printed nothing)"
 
     def launch(port: int, workdir: Path) -> LaunchSpec:
         storage = ["--data-dir", str(workdir / "data")] if durable else ["--ephemeral"]
@@ -252,14 +256,16 @@ def localstack(services: tuple[str, ...], ready_timeout: float = 60) -> Target:
         return LaunchSpec([str(_venv_python(LOCALSTACK_VENV)), "-m", "localstack.runtime.main"],
                           env=env, cwd=workdir, ready_timeout=ready_timeout)
 
-    return Target("localstack", install, launch, diagnose=_localstack_diagnosis)
+    def diagnose(output: str) -> str | None:
+        """LocalStack installs some services' backends on first use (DynamoDB: DynamoDB Local and
+        a Java 21 to run it); without network access that fails and the service is unavailable."""
+        failed = re.search(r"Installation of (.+?) failed", output)
+        download = re.search(r"Failed to download archive from (https?://\S+?):\s", output)
+        if not (failed or download):
+            return None
+        what = failed.group(1) if failed else "a package"
+        where = f" (cannot download {download.group(1)})" if download else ""
+        return (f"{'/'.join(services)} unavailable in LocalStack: installing {what}, which it needs, "
+                f"failed on first use{where}")
 
-
-def _localstack_diagnosis(output: str) -> str | None:
-    failed = re.search(r"Installation of (.+?) failed", output)
-    download = re.search(r"Failed to download archive from (https?://\S+?):\s", output)
-    if not (failed or download):
-        return None
-    what = failed.group(1) if failed else "a package"
-    where = f" (cannot download {download.group(1)})" if download else ""
-    return f"LocalStack's DynamoDB needs DynamoDB Local (Java), installed on first use: installing {what} failed{where}"
+    return Target("localstack", install, launch, diagnose=diagnose)

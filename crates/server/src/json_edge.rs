@@ -6,15 +6,19 @@ use http_body_util::Full;
 use nimbus_core::RequestContext;
 use nimbus_protocol::{AwsError, JsonService};
 
-/// Calls `operation` on a JSON service. The service may block on its store, so it runs where
-/// blocking is allowed.
+/// Calls `operation` on a JSON service.
+///
+/// The call runs inline on the I/O worker although it may wait on the store: store calls are
+/// short (a write is one small transaction; a read is bounded by a 1 MB page), and handing
+/// each one to a blocking thread cost more than the call itself (PutItem under 64 connections:
+/// 8.8k/s through `block_in_place`, 16.7k/s inline, same machine and run).
 pub(crate) fn call(
     service: &dyn JsonService,
     ctx: &RequestContext,
     operation: &str,
     body: &[u8],
 ) -> Response<Full<Bytes>> {
-    let result = tokio::task::block_in_place(|| service.handle(ctx, operation, body));
+    let result = service.handle(ctx, operation, body);
     match result {
         Ok(out) => respond(service, ctx, StatusCode::OK, out),
         Err(err) => error(service, ctx, &err),
