@@ -4,9 +4,15 @@
 //! and a read-modify-write inside one is atomic. Reads use a pool of further connections, which
 //! WAL lets run beside the writer. With `synchronous=NORMAL` a committed transaction is in the
 //! WAL before `write` returns, so it survives a kill of the process.
+//!
+//! Group commit: when writers queue up behind the mutex, each runs in its own savepoint of one
+//! shared SQLite transaction, and the last of the queue commits for all of them; none returns
+//! before that commit. A lone writer commits at once, as before. Under load this shares one
+//! commit (WAL append and file locks) among many writes.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
@@ -23,9 +29,31 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE kv (
 
 const DB_FILE: &str = "nimbus.sqlite3";
 const MAX_IDLE_READERS: usize = 8;
+/// Most writes one group commit may hold, so a steady queue still commits regularly.
+const MAX_GROUP: usize = 64;
+
+/// The writer connection and the state of the group commit in progress.
+struct WriterState {
+    conn: Connection,
+    /// A transaction is open, holding writes not yet committed.
+    open: bool,
+    /// Writes in the open transaction.
+    pending: usize,
+    /// Number of the open (or next) group.
+    group: u64,
+    /// The last group committed, and whether its commit failed (with the error text).
+    committed: (u64, Option<String>),
+}
 
 pub(crate) struct SqliteEngine {
-    writer: Mutex<Connection>,
+    writer: Mutex<WriterState>,
+    /// Signalled when a group commits.
+    group_done: Condvar,
+    /// Writers waiting for the writer mutex: while there are some, a finished writer leaves
+    /// the transaction open for them.
+    queued: AtomicUsize,
+    /// Group commit needs readers on their own connections (they must not see open groups).
+    grouping: bool,
     /// `None` in memory mode, where readers share the writer's connection.
     readers: Option<ReaderPool>,
 }
@@ -42,16 +70,43 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SqliteEngine {
+    fn new(conn: Connection, readers: Option<ReaderPool>) -> SqliteEngine {
+        SqliteEngine {
+            writer: Mutex::new(WriterState {
+                conn,
+                open: false,
+                pending: 0,
+                group: 1,
+                committed: (0, None),
+            }),
+            group_done: Condvar::new(),
+            queued: AtomicUsize::new(0),
+            grouping: readers.is_some(),
+            readers,
+        }
+    }
+
+    /// Commits the open group and wakes its writers.
+    fn commit_group(&self, w: &mut WriterState) -> Result<(), StoreError> {
+        let outcome = w.conn.execute_batch("COMMIT");
+        if outcome.is_err() {
+            let _ = w.conn.execute_batch("ROLLBACK");
+        }
+        w.committed = (w.group, outcome.as_ref().err().map(|e| e.to_string()));
+        w.open = false;
+        w.pending = 0;
+        w.group += 1;
+        self.group_done.notify_all();
+        outcome.map_err(Into::into)
+    }
+
     pub(crate) fn open(location: &Location) -> Result<SqliteEngine, StoreError> {
         match location {
             Location::Memory => {
                 let conn = Connection::open_in_memory()?;
                 configure(&conn, false)?;
                 migrate(&conn)?;
-                Ok(SqliteEngine {
-                    writer: Mutex::new(conn),
-                    readers: None,
-                })
+                Ok(SqliteEngine::new(conn, None))
             }
             Location::Dir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
@@ -65,13 +120,11 @@ impl SqliteEngine {
                 })?;
                 configure(&conn, true)?;
                 migrate(&conn)?;
-                Ok(SqliteEngine {
-                    writer: Mutex::new(conn),
-                    readers: Some(ReaderPool {
-                        path,
-                        idle: Mutex::new(Vec::new()),
-                    }),
-                })
+                let readers = ReaderPool {
+                    path,
+                    idle: Mutex::new(Vec::new()),
+                };
+                Ok(SqliteEngine::new(conn, Some(readers)))
             }
         }
     }
@@ -154,7 +207,7 @@ impl Engine for SqliteEngine {
         f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         match &self.readers {
-            None => in_read_txn(&lock(&self.writer), f),
+            None => in_read_txn(&lock(&self.writer).conn, f),
             Some(pool) => {
                 let conn = pool.take()?;
                 let out = in_read_txn(&conn, f);
@@ -170,37 +223,69 @@ impl Engine for SqliteEngine {
         &self,
         f: &mut dyn FnMut(&mut dyn Write) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
-        let conn = lock(&self.writer);
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut txn = Txn { conn: &conn };
-        match f(&mut txn) {
-            Ok(true) => match conn.execute_batch("COMMIT") {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e.into())
-                }
-            },
-            Ok(false) => {
-                conn.execute_batch("ROLLBACK")?;
-                Ok(())
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut w = lock(&self.writer);
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        if !w.open {
+            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            w.open = true;
+        }
+        // The first write of a group needs no savepoint: undoing it is undoing the transaction.
+        let first = w.pending == 0;
+        if !first {
+            w.conn.execute_batch("SAVEPOINT write")?;
+        }
+        let outcome = f(&mut Txn { conn: &w.conn });
+        let keep = matches!(outcome, Ok(true));
+        if keep {
+            if !first {
+                w.conn.execute_batch("RELEASE write")?;
             }
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
+            w.pending += 1;
+        } else if first {
+            w.conn.execute_batch("ROLLBACK")?;
+            w.open = false;
+        } else {
+            w.conn.execute_batch("ROLLBACK TO write; RELEASE write")?;
+        }
+        let more_coming = self.grouping && self.queued.load(Ordering::SeqCst) > 0;
+        if w.open && (!more_coming || w.pending >= MAX_GROUP) {
+            // Last of the queue: commit for everyone in the group.
+            self.commit_group(&mut w)?;
+            return outcome.map(|_| ());
+        }
+        if !keep {
+            // Nothing of ours to wait for.
+            return outcome.map(|_| ());
+        }
+        // Someone queued behind us will commit this group; wait for it.
+        let group = w.group;
+        while w.committed.0 < group {
+            w = self.group_done.wait(w).unwrap_or_else(|p| p.into_inner());
+        }
+        match &w.committed.1 {
+            Some(e) if w.committed.0 == group => {
+                Err(StoreError::Engine(format!("group commit failed: {e}")))
             }
+            _ => Ok(()),
         }
     }
 
     fn checkpoint(&self) -> Result<(), StoreError> {
         if self.readers.is_some() {
-            lock(&self.writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            let mut w = lock(&self.writer);
+            if w.open {
+                self.commit_group(&mut w)?;
+            }
+            w.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         }
         Ok(())
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(lock(&self.writer).pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(lock(&self.writer)
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 }
 
