@@ -88,7 +88,7 @@ impl SqliteEngine {
 
     /// Commits the open group and wakes its writers.
     fn commit_group(&self, w: &mut WriterState) -> Result<(), StoreError> {
-        let outcome = w.conn.execute_batch("COMMIT");
+        let outcome = run(&w.conn, "COMMIT");
         if outcome.is_err() {
             let _ = w.conn.execute_batch("ROLLBACK");
         }
@@ -97,7 +97,7 @@ impl SqliteEngine {
         w.pending = 0;
         w.group += 1;
         self.group_done.notify_all();
-        outcome.map_err(Into::into)
+        outcome
     }
 
     pub(crate) fn open(location: &Location) -> Result<SqliteEngine, StoreError> {
@@ -150,12 +150,12 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
+        run(conn, "BEGIN IMMEDIATE")?;
         let applied = conn
             .execute_batch(sql)
             .and_then(|_| conn.pragma_update(None, "user_version", (i + 1) as u32));
         match applied {
-            Ok(()) => conn.execute_batch("COMMIT")?,
+            Ok(()) => run(conn, "COMMIT")?,
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 return Err(e.into());
@@ -187,15 +187,22 @@ impl ReaderPool {
     }
 }
 
+/// Runs a statement through the statement cache: BEGIN and COMMIT run on every request, and
+/// `execute_batch` would parse them anew each time.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 /// Runs `f` between BEGIN and COMMIT on a connection (a consistent snapshot for reads).
 fn in_read_txn(
     conn: &Connection,
     f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    conn.execute_batch("BEGIN")?;
+    run(conn, "BEGIN")?;
     let out = f(&Txn { conn });
     // A read transaction has nothing to keep; COMMIT just ends it.
-    let end = conn.execute_batch("COMMIT");
+    let end = run(conn, "COMMIT");
     out?;
     end?;
     Ok(())
@@ -227,19 +234,19 @@ impl Engine for SqliteEngine {
         let mut w = lock(&self.writer);
         self.queued.fetch_sub(1, Ordering::SeqCst);
         if !w.open {
-            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            run(&w.conn, "BEGIN IMMEDIATE")?;
             w.open = true;
         }
         // The first write of a group needs no savepoint: undoing it is undoing the transaction.
         let first = w.pending == 0;
         if !first {
-            w.conn.execute_batch("SAVEPOINT write")?;
+            run(&w.conn, "SAVEPOINT write")?;
         }
         let outcome = f(&mut Txn { conn: &w.conn });
         let keep = matches!(outcome, Ok(true));
         if keep {
             if !first {
-                w.conn.execute_batch("RELEASE write")?;
+                run(&w.conn, "RELEASE write")?;
             }
             w.pending += 1;
         } else if first {

@@ -65,7 +65,7 @@ impl DynamoDbApi for DynamoDb {
         create_table(CreateTableInput) -> CreateTableOutput => ops::tables::create_table;
         describe_table(DescribeTableInput) -> DescribeTableOutput => ops::tables::describe_table;
         list_tables(ListTablesInput) -> ListTablesOutput => ops::tables::list_tables;
-        update_table(UpdateTableInput) -> UpdateTableOutput => ops::tables::update_table;
+        update_table(UpdateTableInput) -> UpdateTableOutput => ops::table_update::update_table;
         delete_table(DeleteTableInput) -> DeleteTableOutput => ops::tables::delete_table;
         put_item(PutItemInput) -> PutItemOutput => ops::items::put_item;
         get_item(GetItemInput) -> GetItemOutput => ops::items::get_item;

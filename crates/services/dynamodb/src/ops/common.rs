@@ -36,6 +36,27 @@ pub fn write_condition(
     }
 }
 
+/// The whole condition of a PutItem or DeleteItem: which parameters the request combines, the
+/// condition itself, and that every expression name and value it brought was used.
+pub fn checked_write_condition(
+    names: Option<&BTreeMap<String, String>>,
+    values: Option<&BTreeMap<String, crate::types::AttributeValue>>,
+    expression: Option<&str>,
+    expected: Option<&BTreeMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<&str>,
+) -> Result<Option<Condition>> {
+    expr::check_expression_parameters(
+        &[("ConditionExpression", expression.is_some())],
+        &[("Expected", expected.is_some())],
+        names.is_some(),
+        values.is_some(),
+    )?;
+    let mut ex = ExprContext::new(names, values);
+    let condition = write_condition(&mut ex, expression, expected, conditional_operator)?;
+    ex.finish()?;
+    Ok(condition)
+}
+
 /// A read's projection: `ProjectionExpression`, or the legacy `AttributesToGet`. (Requests
 /// mixing the two were refused by `expr::check_expression_parameters`.)
 pub fn projection(

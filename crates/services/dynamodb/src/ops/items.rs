@@ -128,23 +128,13 @@ pub fn write_one(
 
 pub fn put_item(store: &Store, ctx: &RequestContext, input: PutItemInput) -> Result<PutItemOutput> {
     let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
-    expr::check_expression_parameters(
-        &[("ConditionExpression", input.condition_expression.is_some())],
-        &[("Expected", input.expected.is_some())],
-        input.expression_attribute_names.is_some(),
-        input.expression_attribute_values.is_some(),
-    )?;
-    let mut ex = ExprContext::new(
+    let condition = common::checked_write_condition(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
-    );
-    let condition = common::write_condition(
-        &mut ex,
         input.condition_expression.as_deref(),
         input.expected.as_ref(),
         input.conditional_operator.as_deref(),
     )?;
-    ex.finish()?;
     check_item_size(&input.item, false)?;
     let size = item_size(&input.item);
     let prepared = PreparedWrite {
@@ -172,23 +162,13 @@ pub fn delete_item(
     input: DeleteItemInput,
 ) -> Result<DeleteItemOutput> {
     let rv = common::return_values(input.return_values.as_deref(), &["NONE", "ALL_OLD"])?;
-    expr::check_expression_parameters(
-        &[("ConditionExpression", input.condition_expression.is_some())],
-        &[("Expected", input.expected.is_some())],
-        input.expression_attribute_names.is_some(),
-        input.expression_attribute_values.is_some(),
-    )?;
-    let mut ex = ExprContext::new(
+    let condition = common::checked_write_condition(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
-    );
-    let condition = common::write_condition(
-        &mut ex,
         input.condition_expression.as_deref(),
         input.expected.as_ref(),
         input.conditional_operator.as_deref(),
     )?;
-    ex.finish()?;
     let prepared = PreparedWrite {
         table_name: input.table_name,
         kind: WriteKind::Delete(input.key),

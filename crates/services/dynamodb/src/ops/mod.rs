@@ -6,6 +6,8 @@ pub mod batch;
 pub mod common;
 pub mod items;
 pub mod query;
+pub mod table_schema;
+pub mod table_update;
 pub mod tables;
 pub mod tags;
 pub mod transact;

@@ -264,9 +264,29 @@ pub fn table_name_of(name_or_arn: &str) -> &str {
 pub fn load_table(r: &dyn Read, ctx: &RequestContext, name: &str) -> Result<Option<TableRecord>> {
     let name = table_name_of(name);
     match r.get(TABLES, &table_key(&ctx.account, &ctx.region, name))? {
-        Some(bytes) => Ok(Some(decode(&bytes)?)),
+        Some(bytes) => Ok(Some(decode_table(bytes)?)),
         None => Ok(None),
     }
+}
+
+/// Decoded table records by their stored bytes. Every item operation loads its table; decoding
+/// the record's JSON was a visible share of a GetItem. Keyed by content, the cache can never
+/// answer with a stale record, whatever store or transaction the bytes came from.
+static DECODED_TABLES: std::sync::Mutex<Vec<(Vec<u8>, TableRecord)>> =
+    std::sync::Mutex::new(Vec::new());
+const DECODED_TABLES_MAX: usize = 256;
+
+fn decode_table(bytes: Vec<u8>) -> Result<TableRecord> {
+    let mut cache = DECODED_TABLES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, table)) = cache.iter().find(|(b, _)| *b == bytes) {
+        return Ok(table.clone());
+    }
+    let table: TableRecord = decode(&bytes)?;
+    if cache.len() >= DECODED_TABLES_MAX {
+        cache.remove(0);
+    }
+    cache.push((bytes, table.clone()));
+    Ok(table)
 }
 
 /// A table for an item operation: ResourceNotFoundException "Requested resource not found".
