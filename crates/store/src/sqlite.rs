@@ -63,9 +63,9 @@ struct ReaderPool {
     idle: Mutex<Vec<Connection>>,
 }
 
+/// Locks the reader pool. A panic while holding it cannot leave the list of idle connections
+/// inconsistent, so a poisoned lock is safe to reuse. (The writer has `lock_writer`.)
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves SQLite itself consistent (the transaction is
-    // rolled back when the statement handles drop), so a poisoned lock is safe to reuse.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -83,6 +83,27 @@ impl SqliteEngine {
             queued: AtomicUsize::new(0),
             grouping: readers.is_some(),
             readers,
+        }
+    }
+
+    /// The writer, recovered if a writer panicked while holding it: the group it was part of is
+    /// rolled back and reported failed to its waiting writers, so no half-done write commits.
+    fn lock_writer(&self) -> MutexGuard<'_, WriterState> {
+        match self.writer.lock() {
+            Ok(w) => w,
+            Err(poisoned) => {
+                let mut w = poisoned.into_inner();
+                if w.open {
+                    let _ = w.conn.execute_batch("ROLLBACK");
+                    w.committed = (w.group, Some("a writer in the group panicked".into()));
+                    w.open = false;
+                    w.pending = 0;
+                    w.group += 1;
+                    self.group_done.notify_all();
+                }
+                self.writer.clear_poison();
+                w
+            }
         }
     }
 
@@ -214,7 +235,7 @@ impl Engine for SqliteEngine {
         f: &mut dyn FnMut(&dyn Read) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         match &self.readers {
-            None => in_read_txn(&lock(&self.writer).conn, f),
+            None => in_read_txn(&self.lock_writer().conn, f),
             Some(pool) => {
                 let conn = pool.take()?;
                 let out = in_read_txn(&conn, f);
@@ -231,7 +252,7 @@ impl Engine for SqliteEngine {
         f: &mut dyn FnMut(&mut dyn Write) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         self.queued.fetch_add(1, Ordering::SeqCst);
-        let mut w = lock(&self.writer);
+        let mut w = self.lock_writer();
         self.queued.fetch_sub(1, Ordering::SeqCst);
         if !w.open {
             run(&w.conn, "BEGIN IMMEDIATE")?;
@@ -280,7 +301,7 @@ impl Engine for SqliteEngine {
 
     fn checkpoint(&self) -> Result<(), StoreError> {
         if self.readers.is_some() {
-            let mut w = lock(&self.writer);
+            let mut w = self.lock_writer();
             if w.open {
                 self.commit_group(&mut w)?;
             }
@@ -290,7 +311,8 @@ impl Engine for SqliteEngine {
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(lock(&self.writer)
+        Ok(self
+            .lock_writer()
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }

@@ -48,20 +48,25 @@ pub struct WriteOutcome {
     pub updated: Vec<Path>,
 }
 
-/// Loads the table a write targets and checks its key (and, for a put, its index keys) against
-/// the schema. Transactions run this for every item first, so such mistakes fail the request
-/// with a ValidationException instead of cancelling it.
-pub fn check_target(r: &dyn Read, ctx: &RequestContext, p: &PreparedWrite) -> Result<TableRecord> {
-    let table = require_table(r, ctx, &p.table_name)?;
+/// The stored key a write targets, checked against the table's key schema (and, for a put,
+/// its index key attributes).
+fn target_key(table: &TableRecord, p: &PreparedWrite) -> Result<Vec<u8>> {
     match &p.kind {
         WriteKind::Put(item) => {
-            table.key.encode_item_key(table.uid, item)?;
-            check_index_keys(&table, item)?;
+            let key = table.key.encode_item_key(table.uid, item)?;
+            check_index_keys(table, item)?;
+            Ok(key)
         }
-        WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => {
-            table.key.encode_key_param(table.uid, k)?;
-        }
+        _ => table.key.encode_key_param(table.uid, p.key_or_item()),
     }
+}
+
+/// Loads the table a write targets and checks the write's key against it. Transactions and
+/// batches run this for every item first, so such mistakes fail the request with a
+/// ValidationException instead of cancelling it halfway.
+pub fn check_target(r: &dyn Read, ctx: &RequestContext, p: &PreparedWrite) -> Result<TableRecord> {
+    let table = require_table(r, ctx, &p.table_name)?;
+    target_key(&table, p)?;
     Ok(table)
 }
 
@@ -73,33 +78,17 @@ pub fn write_one(
     p: &PreparedWrite,
 ) -> Result<WriteOutcome> {
     let table = require_table(w.as_read(), ctx, &p.table_name)?;
-    let (key, key_item) = match &p.kind {
-        WriteKind::Put(item) => (table.key.encode_item_key(table.uid, item)?, None),
-        WriteKind::Delete(k) | WriteKind::Update(k, _) | WriteKind::Check(k) => {
-            (table.key.encode_key_param(table.uid, k)?, Some(k))
-        }
-    };
+    let key = target_key(&table, p)?;
     let old = stored_item(w.as_read(), &key)?;
     check_condition(p.condition.as_ref(), old.as_ref(), p.on_failure.as_deref())?;
     let mut updated = Vec::new();
     let new = match &p.kind {
-        WriteKind::Put(item) => {
-            check_index_keys(&table, item)?;
-            Some(item.clone())
-        }
+        WriteKind::Put(item) => Some(item.clone()),
         WriteKind::Delete(_) => None,
-        WriteKind::Check(_) => {
-            return Ok(WriteOutcome {
-                new: old.clone(),
-                table,
-                old,
-                updated,
-            })
-        }
+        WriteKind::Check(_) => old.clone(),
         WriteKind::Update(k, update) => {
-            let mut item = old
-                .clone()
-                .unwrap_or_else(|| key_item.cloned().unwrap_or_else(|| k.clone()));
+            // UpdateItem on a missing item creates it from its key.
+            let mut item = old.clone().unwrap_or_else(|| k.clone());
             if let Some(update) = update {
                 update.check_key_attributes(&|name| table.key.is_key_attr(name))?;
                 updated = update.apply(&mut item)?;
@@ -109,14 +98,8 @@ pub fn write_one(
             Some(item)
         }
     };
-    if matches!(p.kind, WriteKind::Delete(_)) && old.is_none() {
-        return Ok(WriteOutcome {
-            table,
-            old,
-            new,
-            updated,
-        });
-    }
+    // A change that changes nothing (a check, deleting a missing item, an identical put) is
+    // skipped inside `apply`.
     changes::apply(w, &table, &key, old.as_ref(), new.as_ref(), Origin::User)?;
     Ok(WriteOutcome {
         table,
