@@ -390,3 +390,18 @@ def test_point_in_time_recovery_setting_round_trips(ddb, make_table):
     assert desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     with aws_error("TableNotFoundException", f"Table not found: {name}-missing"):
         ddb.describe_continuous_backups(TableName=f"{name}-missing")
+
+
+def test_deletion_protection(ddb, make_table):
+    name = make_table(DeletionProtectionEnabled=True)
+    assert ddb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
+    with aws_error(
+        "ValidationException",
+        "Resource cannot be deleted as it is currently protected against deletion. "
+        "Disable deletion protection first.",
+    ):
+        ddb.delete_table(TableName=name)
+    ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
+    ddb.delete_table(TableName=name)
+    with aws_error("ResourceNotFoundException"):
+        ddb.describe_table(TableName=name)

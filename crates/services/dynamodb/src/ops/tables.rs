@@ -174,7 +174,7 @@ pub fn delete_table(
     store.write(|w| {
         let table = load_table(w.as_read(), ctx, &input.table_name)?.ok_or_else(|| table_not_found(&input.table_name))?;
         if table.deletion_protection {
-            return Err(invalid_parameter(
+            return Err(validation(
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
             ));
         }
