@@ -79,7 +79,7 @@ impl DynamoDbApi for DynamoDb {
         describe_continuous_backups(DescribeContinuousBackupsInput) -> DescribeContinuousBackupsOutput => ops::account::describe_continuous_backups;
         update_continuous_backups(UpdateContinuousBackupsInput) -> UpdateContinuousBackupsOutput => ops::account::update_continuous_backups;
         query(QueryInput) -> QueryOutput => ops::query::query;
-        scan(ScanInput) -> ScanOutput => ops::query::scan;
+        scan(ScanInput) -> ScanOutput => ops::scan::scan;
         update_time_to_live(UpdateTimeToLiveInput) -> UpdateTimeToLiveOutput => ops::ttl::update_time_to_live;
         describe_time_to_live(DescribeTimeToLiveInput) -> DescribeTimeToLiveOutput => ops::ttl::describe_time_to_live;
         tag_resource(TagResourceInput) -> () => ops::tags::tag_resource;
