@@ -179,7 +179,7 @@ pub(super) fn whole_item(r: &dyn Read, table: &TableRecord, entry: Item) -> Resu
 
 /// Whether an index read must fetch whole items from the table: an LSI whose projection lacks
 /// what was asked for. A GSI cannot, so asking it for ALL_ATTRIBUTES is an error.
-pub(super) fn needs_table_fetch(
+fn needs_table_fetch(
     space: &Space<'_>,
     select: Option<&str>,
     projection: Option<&[Path]>,
@@ -260,7 +260,38 @@ pub(super) fn resume(mut range: KeyRange, start: Option<Vec<u8>>, reverse: bool)
     range
 }
 
-pub(super) fn check_select(
+/// How a Query or Scan reads its space, after the checks both make first.
+pub(super) struct ReadPlan<'t> {
+    pub(super) space: Space<'t>,
+    pub(super) count_only: bool,
+    pub(super) fetch_from: Option<&'t TableRecord>,
+}
+
+/// Opens the table or index a Query or Scan reads and checks ConsistentRead and Select
+/// against it.
+pub(super) fn plan_read<'t>(
+    table: &'t TableRecord,
+    index_name: Option<&str>,
+    consistent: bool,
+    select: Option<&str>,
+    projection: Option<&[Path]>,
+) -> Result<ReadPlan<'t>> {
+    let space = Space::open(table, index_name)?;
+    if consistent && space.index.is_some_and(|(_, global)| global) {
+        return Err(validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
+    }
+    let count_only = check_select(select, projection.is_some(), space.index)?;
+    let fetch_from = needs_table_fetch(&space, select, projection)?.then_some(table);
+    Ok(ReadPlan {
+        space,
+        count_only,
+        fetch_from,
+    })
+}
+
+fn check_select(
     select: Option<&str>,
     has_projection: bool,
     index: Option<(&str, bool)>,

@@ -4,9 +4,7 @@ use nimbus_core::RequestContext;
 use nimbus_store::{KeyRange, Store};
 
 use super::common::{self, consumed, read_units};
-use super::pages::{
-    check_select, filter_of, needs_table_fetch, read_page, resume, PageSpec, Space,
-};
+use super::pages::{filter_of, plan_read, read_page, resume, PageSpec, ReadPlan, Space};
 use crate::error::{invalid_parameter, validation, Result};
 use crate::expr::{self, Condition, ExprContext, ExprKind, KeyCondition, SortKeyCondition};
 use crate::generated::dynamodb::*;
@@ -121,13 +119,13 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
 
     store.read(|r| {
         let table = require_table(r, ctx, &input.table_name)?;
-        let space = Space::open(&table, input.index_name.as_deref())?;
-        if consistent && space.index.is_some_and(|(_, global)| global) {
-            return Err(validation(
-                "Consistent reads are not supported on global secondary indexes",
-            ));
-        }
-        let count_only = check_select(input.select.as_deref(), projection.is_some(), space.index)?;
+        let ReadPlan { space, count_only, fetch_from } = plan_read(
+            &table,
+            input.index_name.as_deref(),
+            consistent,
+            input.select.as_deref(),
+            projection.as_deref(),
+        )?;
         let kc = expr::analyze_key_condition(
             &key_condition,
             &space.key.hash.name,
@@ -156,7 +154,7 @@ pub fn query(store: &Store, ctx: &RequestContext, input: QueryInput) -> Result<Q
             projection: projection.as_deref(),
             count_only,
             segment: None,
-            fetch_from: needs_table_fetch(&space, input.select.as_deref(), projection.as_deref())?.then_some(&table),
+            fetch_from,
         };
         let page = read_page(r, &space, &spec)?;
         Ok(QueryOutput {

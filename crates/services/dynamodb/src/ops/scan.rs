@@ -4,9 +4,7 @@ use nimbus_core::RequestContext;
 use nimbus_store::{KeyRange, Store};
 
 use super::common::{self, consumed, read_units};
-use super::pages::{
-    check_select, filter_of, needs_table_fetch, read_page, resume, PageSpec, Space,
-};
+use super::pages::{filter_of, plan_read, read_page, resume, PageSpec, ReadPlan};
 use crate::error::{validation, Result};
 use crate::expr::{self, ExprContext};
 use crate::generated::dynamodb::*;
@@ -71,13 +69,17 @@ pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<Sca
 
     store.read(|r| {
         let table = require_table(r, ctx, &input.table_name)?;
-        let space = Space::open(&table, input.index_name.as_deref())?;
-        if consistent && space.index.is_some_and(|(_, global)| global) {
-            return Err(validation(
-                "Consistent reads are not supported on global secondary indexes",
-            ));
-        }
-        let count_only = check_select(input.select.as_deref(), projection.is_some(), space.index)?;
+        let ReadPlan {
+            space,
+            count_only,
+            fetch_from,
+        } = plan_read(
+            &table,
+            input.index_name.as_deref(),
+            consistent,
+            input.select.as_deref(),
+            projection.as_deref(),
+        )?;
         let start = input
             .exclusive_start_key
             .as_ref()
@@ -91,8 +93,7 @@ pub fn scan(store: &Store, ctx: &RequestContext, input: ScanInput) -> Result<Sca
             projection: projection.as_deref(),
             count_only,
             segment,
-            fetch_from: needs_table_fetch(&space, input.select.as_deref(), projection.as_deref())?
-                .then_some(&table),
+            fetch_from,
         };
         let page = read_page(r, &space, &spec)?;
         Ok(ScanOutput {
