@@ -302,3 +302,18 @@ def test_query_gsi_with_table_key(ddb, indexed):
             KeyConditionExpression="customer = :c",
             ExpressionAttributeValues={":c": {"S": "alice"}},
         )
+
+
+def test_item_collection_metrics_on_lsi_tables(ddb, indexed, make_table):
+    resp = ddb.put_item(
+        TableName=indexed,
+        Item={"customer": {"S": "carol"}, "order_id": {"S": "o9"}, "created": {"N": "1"}},
+        ReturnItemCollectionMetrics="SIZE",
+    )
+    metrics = resp["ItemCollectionMetrics"]
+    assert metrics["ItemCollectionKey"] == {"customer": {"S": "carol"}}
+    assert metrics["SizeEstimateRangeGB"][0] <= metrics["SizeEstimateRangeGB"][1]
+    # Tables without local secondary indexes have no item collections to report.
+    plain = make_table()
+    resp = ddb.put_item(TableName=plain, Item={"pk": {"S": "a"}}, ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in resp

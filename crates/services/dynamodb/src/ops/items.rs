@@ -135,7 +135,11 @@ pub fn put_item(store: &Store, ctx: &RequestContext, input: PutItemInput) -> Res
             write_units(size),
             false,
         ),
-        item_collection_metrics: None,
+        item_collection_metrics: common::collection_metrics(
+            input.return_item_collection_metrics.as_deref(),
+            &out.table,
+            out.new.as_ref(),
+        ),
     })
 }
 
@@ -167,8 +171,12 @@ pub fn delete_item(
             write_units(size),
             false,
         ),
+        item_collection_metrics: common::collection_metrics(
+            input.return_item_collection_metrics.as_deref(),
+            &out.table,
+            out.old.as_ref(),
+        ),
         attributes: if rv == "ALL_OLD" { out.old } else { None },
-        item_collection_metrics: None,
     })
 }
 
@@ -233,7 +241,11 @@ pub fn update_item(
             write_units(size),
             false,
         ),
-        item_collection_metrics: None,
+        item_collection_metrics: common::collection_metrics(
+            input.return_item_collection_metrics.as_deref(),
+            &out.table,
+            out.new.as_ref(),
+        ),
     })
 }
 
