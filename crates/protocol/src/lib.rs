@@ -58,8 +58,8 @@ pub struct ServiceSpec {
 
 /// A service speaking awsJson1_0 or awsJson1_1: operations named by `X-Amz-Target`, JSON bodies.
 ///
-/// `handle` may block (it runs store transactions); the server calls it where blocking is
-/// allowed.
+/// `handle` runs store transactions, which are short; the server calls it inline on its I/O
+/// workers, so an implementation must not wait on anything slow (network, other requests).
 pub trait JsonService: Send + Sync + 'static {
     fn spec(&self) -> &ServiceSpec;
     /// Decodes `body` as `operation`'s input, runs it and encodes the output.
