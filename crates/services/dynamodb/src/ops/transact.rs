@@ -11,7 +11,7 @@ use crate::error::{validation, Error, Result};
 use crate::expr::{self, ExprContext, ExprKind};
 use crate::generated::dynamodb::*;
 use crate::storage::catalog::require_table;
-use crate::storage::records::get_item;
+use crate::storage::records::{get_item, to_stored};
 use crate::storage::TX_TOKENS;
 use crate::types::{item_size, Item};
 
@@ -91,7 +91,7 @@ pub fn transact_write_items(
         }
         if let Some(k) = &token_key {
             let rec = TokenRecord { fingerprint, expires_millis: now + TOKEN_TTL_MILLIS };
-            let bytes = serde_json::to_vec(&rec).map_err(|e| Error::Store(nimbus_store::StoreError::Engine(e.to_string())))?;
+            let bytes = to_stored(&rec)?;
             w.put(TX_TOKENS, k, &bytes)?;
         }
         let capacity: Vec<ConsumedCapacity> = units

@@ -5,8 +5,9 @@ use nimbus_store::{Flow, KeyRange, Read, Write};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{encode_scalar, uid_prefix};
+use super::records::{from_stored, to_stored};
 use super::{META, STREAMS, TABLES};
-use crate::error::{invalid_parameter, resource_not_found, validation, Error, Result};
+use crate::error::{invalid_parameter, resource_not_found, validation, Result};
 use crate::generated::dynamodb::{AttributeDefinition, KeySchemaElement, Projection};
 use crate::types::{AttributeValue, Item};
 
@@ -295,8 +296,7 @@ pub fn require_table(r: &dyn Read, ctx: &RequestContext, name: &str) -> Result<T
 }
 
 pub fn save_table(w: &mut dyn Write, table: &TableRecord) -> Result<()> {
-    let bytes = serde_json::to_vec(table)
-        .map_err(|e| Error::Store(nimbus_store::StoreError::Engine(e.to_string())))?;
+    let bytes = to_stored(table)?;
     w.put(
         TABLES,
         &table_key(&table.account, &table.region, &table.name),
@@ -367,8 +367,7 @@ pub fn next_uid(w: &mut dyn Write) -> Result<u64> {
 }
 
 pub fn save_stream(w: &mut dyn Write, meta: &StreamMeta) -> Result<()> {
-    let bytes = serde_json::to_vec(meta)
-        .map_err(|e| Error::Store(nimbus_store::StoreError::Engine(e.to_string())))?;
+    let bytes = to_stored(meta)?;
     w.put(STREAMS, &meta.uid.to_be_bytes(), &bytes)?;
     Ok(())
 }
@@ -392,9 +391,5 @@ pub fn all_streams(r: &dyn Read) -> Result<Vec<StreamMeta>> {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        Error::Store(nimbus_store::StoreError::Engine(format!(
-            "corrupt dynamodb metadata: {e}"
-        )))
-    })
+    from_stored(bytes, "dynamodb metadata")
 }

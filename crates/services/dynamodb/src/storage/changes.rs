@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{IndexRecord, TableRecord};
 use super::keys::{encode_scalar, uid_prefix};
-use super::records::encode_item;
+use super::records::{encode_item, to_stored};
 use super::{INDEX, ITEMS, RECORDS};
 use crate::error::{invalid_parameter, validation, Result};
 use crate::types::{item_size, AttributeValue, Item};
@@ -178,13 +178,8 @@ fn append_record(w: &mut dyn Write, stream_uid: u64, record: &StoredRecord) -> R
         })?;
     let mut key = prefix;
     key.extend_from_slice(&(last + 1).to_be_bytes());
-    w.put(RECORDS, &key, &encode_record(record)?)?;
+    w.put(RECORDS, &key, &to_stored(record)?)?;
     Ok(())
-}
-
-fn encode_record(record: &StoredRecord) -> Result<Vec<u8>> {
-    serde_json::to_vec(record)
-        .map_err(|e| crate::error::Error::Store(nimbus_store::StoreError::Engine(e.to_string())))
 }
 
 /// Removes every item and index entry of a table (DeleteTable).

@@ -15,6 +15,7 @@ use crate::generated::streams::*;
 use crate::storage::catalog::{all_streams, KeySchema, StreamMeta};
 use crate::storage::changes::StoredRecord;
 use crate::storage::keys::uid_prefix;
+use crate::storage::records::from_stored;
 use crate::storage::RECORDS;
 
 const ITERATOR_TTL_MILLIS: i64 = 15 * 60 * 1000;
@@ -308,16 +309,17 @@ pub fn get_records(
                 return Ok(Flow::Continue);
             };
             next = seq + 1;
-            match serde_json::from_slice::<StoredRecord>(v) {
+            match from_stored::<StoredRecord>(v, "stream record") {
                 Ok(rec) => records.push(to_record(rec, seq)),
-                Err(e) => failed = Some(e.to_string()),
+                Err(e) => {
+                    failed = Some(e);
+                    return Ok(Flow::Stop);
+                }
             }
             Ok(Flow::Continue)
         })?;
         if let Some(e) = failed {
-            return Err(Error::Store(nimbus_store::StoreError::Engine(format!(
-                "corrupt stream record: {e}"
-            ))));
+            return Err(e);
         }
         // A disabled stream's shard is closed: once drained, there is no next iterator.
         let drained = records.is_empty() && !meta.enabled;
