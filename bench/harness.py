@@ -196,6 +196,11 @@ class Server:
         assert self.proc is not None
         return sum(_status_kb(pid, "VmRSS") for pid in _process_tree(self.proc.pid)) / 1024
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the process and its live descendants."""
+        assert self.proc is not None
+        return sum(_cpu_seconds(pid) for pid in _process_tree(self.proc.pid))
+
     def stop(self) -> None:
         _live_servers.discard(self)
         proc, self.proc = self.proc, None
@@ -230,6 +235,14 @@ def _process_tree(root: int) -> list[int]:
         tree.append(pid)
         todo.extend(children.get(pid, []))
     return tree
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _status_kb(pid: int, key: str) -> int:

@@ -36,13 +36,31 @@ SERVICES = [
         "trait": "DynamoDbStreamsApi",
         "external": {"AttributeValue": "crate::types::AttributeValue"},
     },
+    {
+        "model": "models/lambda-2015-03-31.json",
+        "out": "crates/services/lambda/src/generated/lambda.rs",
+        "trait": "LambdaApi",
+        "external": {},
+    },
+    {
+        "model": "models/logs-2014-03-28.json",
+        "out": "crates/services/logs/src/generated/logs.rs",
+        "trait": "LogsApi",
+        "external": {},
+    },
 ]
+
+# Locations a restJson1 member can be bound to besides the JSON body.
+BOUND = ("uri", "querystring", "header", "headers", "statusCode")
 
 RUST_KEYWORDS = {"type", "match", "ref", "in", "fn", "mod", "use", "loop", "move", "box", "self", "where"}
 
 # Patterns we check, as a Rust predicate over `&str`; others are not enforced.
 PATTERNS = {
     "[a-zA-Z0-9_.-]+": "|s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')",
+    # CloudWatch Logs group and stream names.
+    "[\\.\\-_/#A-Za-z0-9]+": "|s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b\".-_/#\".contains(&b))",
+    "[^:*]*": "|s: &str| !s.contains(':') && !s.contains('*')",
 }
 
 
@@ -62,6 +80,8 @@ class Gen:
         self.model = json.loads((ROOT / spec["model"]).read_text())
         self.shapes = self.model["shapes"]
         self.external = spec["external"]
+        self.top_level = {op[k]["shape"] for op in self.model["operations"].values()
+                          for k in ("input", "output") if k in op}
 
     def rust_type(self, shape_name):
         if shape_name in self.external:
@@ -107,7 +127,8 @@ class Gen:
                 out.append(f"if ![{values}].contains(&({expr}).as_str()) {{ v.fail(&{path_expr}, &{expr}, \"Member must satisfy enum value set: [{listing}]\"); }}")
             if s.get("pattern") in PATTERNS:
                 pat = s["pattern"]
-                out.append(f"if !({PATTERNS[pat]})(&{expr}) {{ v.fail(&{path_expr}, &{expr}, \"Member must satisfy regular expression pattern: {pat}\"); }}")
+                shown = pat.replace("\\", "\\\\").replace('"', '\\"')  # as a Rust string literal
+                out.append(f"if !({PATTERNS[pat]})(&{expr}) {{ v.fail(&{path_expr}, &{expr}, \"Member must satisfy regular expression pattern: {shown}\"); }}")
         elif t in ("integer", "long"):
             if "min" in s:
                 out.append(f"if *{expr} < {s['min']} {{ v.fail(&{path_expr}, &{expr}.to_string(), \"Member must have value greater than or equal to {s['min']}\"); }}")
@@ -132,6 +153,27 @@ class Gen:
                     out.append(f"for (k{depth}, e{depth}) in ({expr}).iter() {{ {' '.join(inner)} }}")
         return out
 
+    def is_rest(self):
+        return self.model["metadata"]["protocol"] == "rest-json"
+
+    def bound(self, shape_name, member):
+        """Whether a member of an operation's input or output travels outside the JSON body."""
+        if not self.is_rest() or shape_name not in self.top_level:
+            return False
+        s = self.shapes[shape_name]
+        return s["members"][member].get("location") in BOUND or s.get("payload") == member
+
+    def reaches(self, start, target, seen=None):
+        """Whether structure `start` contains `target` inline (through structure members only:
+        lists and maps are on the heap already)."""
+        seen = seen if seen is not None else set()
+        if start == target:
+            return True
+        if start in seen or start in self.external or self.shapes[start]["type"] != "structure":
+            return False
+        seen.add(start)
+        return any(self.reaches(m["shape"], target, seen) for m in self.shapes[start]["members"].values())
+
     def structure(self, name, s):
         required = set(s.get("required", []))
         lines = ["#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]", f"pub struct {name} {{"]
@@ -139,7 +181,22 @@ class Gen:
         for member, m in s["members"].items():
             field = snake(member)
             ty = self.rust_type(m["shape"])
+            if self.shapes.get(m["shape"], {}).get("type") == "structure" and self.reaches(m["shape"], name):
+                ty = f"Box<{ty}>"  # a recursive shape
             attrs = [f'rename = "{member}"']
+            if self.bound(name, member):
+                attrs = ["skip"]
+            if member in required and self.bound(name, member) and m.get("location") in ("querystring", "header"):
+                # A required query or header member may be absent on the wire: keep it optional
+                # here and report it the way AWS does.
+                lines.append(f"    #[serde(skip)]")
+                lines.append(f"    pub {field}: Option<{ty}>,")
+                path = f'join(path, "{lower_camel(member)}")'
+                checks.append(f'        if self.{field}.is_none() {{ v.fail_null(&{path}); }}')
+                inner = self.checks_for(m["shape"], "x", path, 0)
+                if inner:
+                    checks.append(f"        if let Some(x) = &self.{field} {{ {' '.join(inner)} }}")
+                continue
             if member in required:
                 lines.append(f"    #[serde({', '.join(attrs)})]")
                 lines.append(f"    pub {field}: {ty},")
@@ -147,8 +204,9 @@ class Gen:
                 for c in self.checks_for(m["shape"], f"&self.{field}", path, 0):
                     checks.append("        " + c)
             else:
-                attrs.append('skip_serializing_if = "Option::is_none"')
-                attrs.append("default")
+                if attrs != ["skip"]:
+                    attrs.append('skip_serializing_if = "Option::is_none"')
+                    attrs.append("default")
                 lines.append(f"    #[serde({', '.join(attrs)})]")
                 lines.append(f"    pub {field}: Option<{ty}>,")
                 inner = self.checks_for(m["shape"], "x", f'join(path, "{lower_camel(member)}")', 0)
@@ -190,28 +248,226 @@ class Gen:
                 stack.extend([s["key"]["shape"], s["value"]["shape"]])
         return seen
 
+    # ---- restJson1 -----------------------------------------------------------------------
+    def scalar_text(self, shape_name, expr):
+        """A Rust expression turning `expr` (a reference to a scalar) into header/query text."""
+        t = self.shapes[shape_name]["type"]
+        if t == "string":
+            return f"{expr}.clone()"
+        if t == "timestamp":
+            return f"{expr}.to_string()"
+        return f"{expr}.to_string()"
+
+    def bind_input(self, name):
+        s = self.shapes[name]
+        required = set(s.get("required", []))
+        members = s["members"]
+        payload = s.get("payload")
+        body_members = [m for m in members if not self.bound(name, m)]
+        lines = [f"impl {name} {{",
+                 "    /// Binds the request's path labels, query string, headers and body to this input.",
+                 "    pub fn from_rest(req: &RestRequest) -> Result<Self, AwsError> {"]
+        if body_members:
+            lines.append(f"        let mut input: {name} = json::decode(req.json_body())?;")
+        else:
+            lines.append(f"        let mut input = {name}::default();")
+        for member, m in members.items():
+            field = snake(member)
+            loc = m.get("location")
+            wire = m.get("locationName", member)
+            t = self.shapes[m["shape"]]["type"]
+            req_plain = member in required and loc not in ("querystring", "header")
+            if payload == member:
+                if t == "blob" and member in required:
+                    lines.append(f"        input.{field} = nimbus_protocol::Blob(req.body.to_vec());")
+                elif t == "blob":
+                    lines.append(f"        if !req.body.is_empty() {{ input.{field} = Some(nimbus_protocol::Blob(req.body.to_vec())); }}")
+                else:
+                    lines.append(f"        if !req.body.is_empty() {{ input.{field} = Some(json::decode(&req.body)?); }}")
+                continue
+            if loc == "uri":
+                if t == "string":
+                    value = f'req.label("{wire}")'
+                else:
+                    value = f'parse_bound(Some(req.label("{wire}")), "{member}")?.unwrap_or_default()'
+                lines.append(f"        input.{field} = {value};" if req_plain else f"        input.{field} = Some({value});")
+            elif loc in ("querystring", "header"):
+                getter = f'req.query_str("{wire}")' if loc == "querystring" else f'req.header_str("{wire}")'
+                if t == "string":
+                    value = getter
+                elif t == "list":
+                    value = f'req.query_all("{wire}")'
+                elif t == "timestamp":
+                    value = f'parse_bound::<f64>({getter}, "{member}")?'
+                else:
+                    value = f'parse_bound({getter}, "{member}")?'
+                lines.append(f"        input.{field} = {value};")
+            elif loc == "headers":
+                prefix = wire.lower()
+                lines.append(f'        let prefixed: std::collections::BTreeMap<String, String> = req.headers.iter().filter_map(|(k, v)| Some((k.as_str().strip_prefix("{prefix}")?.to_string(), v.to_str().ok()?.to_string()))).collect();')
+                lines.append(f"        if !prefixed.is_empty() {{ input.{field} = Some(prefixed); }}")
+        lines += ["        Ok(input)", "    }", "}", ""]
+        return "\n".join(lines)
+
+    def bind_output(self, name):
+        s = self.shapes[name]
+        members = s["members"]
+        payload = s.get("payload")
+        body_members = [m for m in members if not self.bound(name, m)]
+        lines = [f"impl {name} {{",
+                 "    /// Binds this output to the response's status code, headers and body.",
+                 "    pub fn into_rest(self, status: u16) -> Result<RestResponse, AwsError> {"]
+        if payload:
+            m = members[payload]
+            if self.shapes[m["shape"]]["type"] == "blob":
+                lines.append(f"        let mut resp = RestResponse::new(status, self.{snake(payload)}.clone().map(|b| b.0).unwrap_or_default());")
+            else:
+                lines.append(f"        let mut resp = RestResponse::new(status, match &self.{snake(payload)} {{ Some(p) => json::encode(p)?, None => Vec::new() }});")
+        elif body_members:
+            lines.append("        let mut resp = RestResponse::new(status, json::encode(&self)?);")
+        else:
+            lines.append("        let mut resp = RestResponse::new(status, Vec::new());")
+        for member, m in members.items():
+            loc = m.get("location")
+            field = snake(member)
+            if loc == "header":
+                lines.append(f'        resp.header("{m.get("locationName", member)}", self.{field}.as_ref().map(|v| {self.scalar_text(m["shape"], "v")}));')
+            elif loc == "headers":
+                lines.append(f'        for (k, v) in self.{field}.iter().flatten() {{ resp.headers.push(("{m.get("locationName", member)}", format!("{{k}}:{{v}}"))); }}')
+            elif loc == "statusCode":
+                lines.append(f"        if let Some(code) = self.{field} {{ resp.status = code as u16; }}")
+        lines += ["        Ok(resp)", "    }", "}", ""]
+        return "\n".join(lines)
+
+    def route(self, name, op):
+        uri = op["http"]["requestUri"]
+        path, _, query = uri.partition("?")
+        segs = []
+        for part in path.strip("/").split("/"):
+            if not part:
+                continue
+            if part.startswith("{") and part.endswith("+}"):
+                segs.append(f'Segment::Greedy("{part[1:-2]}")')
+            elif part.startswith("{"):
+                segs.append(f'Segment::Label("{part[1:-1]}")')
+            else:
+                segs.append(f'Segment::Literal("{part}")')
+        lits = []
+        for kv in filter(None, query.split("&")):
+            k, _, v = kv.partition("=")
+            lits.append(f'("{k}", "{v}")')
+        return (f'    Route {{ method: "{op["http"]["method"]}", segments: &[{", ".join(segs)}], '
+                f'query: &[{", ".join(lits)}], operation: "{name}" }},')
+
+    def render_rest(self, ops):
+        trait = self.spec["trait"]
+        out = []
+        for name in sorted(self.top_level):
+            if name in self.external:
+                continue
+            if any(op.get("input", {}).get("shape") == name for op in ops.values()):
+                out.append(self.bind_input(name))
+            if any(op.get("output", {}).get("shape") == name for op in ops.values()):
+                out.append(self.bind_output(name))
+        out.append("/// Every operation of the service, in model order.")
+        out.append("pub const OPERATIONS: &[&str] = &[")
+        out += [f'    "{name}",' for name in ops]
+        out.append("];")
+        out.append("")
+        out.append("/// Where each operation lives in the URI space (the model's `http` traits).")
+        out.append("pub static ROUTES: &[Route] = &[")
+        out += [self.route(name, op) for name, op in ops.items()]
+        out.append("];")
+        out.append("")
+        out.append("/// One method per operation. Unimplemented operations answer the protocol's")
+        out.append("/// not-implemented error; implementations override what they serve.")
+        out.append(f"pub trait {trait}: Send + Sync {{")
+        for name, op in ops.items():
+            fn = snake(name)
+            in_ty = op.get("input", {}).get("shape") or "()"
+            out_ty = op.get("output", {}).get("shape") or "()"
+            out.append(f"    fn {fn}(&self, _ctx: &RequestContext, _input: {in_ty}) -> impl std::future::Future<Output = Result<{out_ty}, AwsError>> + Send {{")
+            out.append(f'        async {{ Err(AwsError::not_implemented("{name}")) }}')
+            out.append("    }")
+        out.append("}")
+        out.append("")
+        out.append("/// Binds the request to the input of `operation`, validates it, calls the service and binds")
+        out.append("/// the output to the response.")
+        out.append(f"pub async fn dispatch<S: {trait}>(service: &S, ctx: &RequestContext, operation: &str, req: RestRequest) -> Result<RestResponse, AwsError> {{")
+        out.append("    match operation {")
+        for name, op in ops.items():
+            fn = snake(name)
+            inp = op.get("input", {}).get("shape")
+            code = op["http"].get("responseCode", 200)
+            out.append(f'        "{name}" => {{')
+            if inp:
+                out.append(f"            let input = {inp}::from_rest(&req)?;")
+                out.append("            let mut v = Violations::default();")
+                out.append('            input.validate_into("", &mut v);')
+                out.append("            v.into_result()?;")
+            else:
+                out.append("            let input = ();")
+            if op.get("output"):
+                out.append(f"            service.{fn}(ctx, input).await?.into_rest({code})")
+            else:
+                out.append(f"            service.{fn}(ctx, input).await?;")
+                out.append(f"            Ok(RestResponse::new({code}, Vec::new()))")
+            out.append("        }")
+        out.append("        _ => Err(AwsError::unknown_operation(operation)),")
+        out.append("    }")
+        out.append("}")
+        out.append("")
+        out.append("/// Which operations `service` serves: each is called once with a default input and counts")
+        out.append("/// as served unless it answers NotImplementedException. Feeds docs/compatibility.md; run it")
+        out.append("/// on a throwaway service, since served operations really run.")
+        out.append(f"pub async fn served_operations<S: {trait}>(service: &S, ctx: &RequestContext) -> Vec<(&'static str, bool)> {{")
+        out.append("    let served = |answer: Result<(), AwsError>| !matches!(answer, Err(e) if e.code == \"NotImplementedException\");")
+        out.append("    vec![")
+        for name, op in ops.items():
+            fn = snake(name)
+            arg = "Default::default()" if op.get("input") else "()"
+            out.append(f'        ("{name}", served(service.{fn}(ctx, {arg}).await.map(|_| ()))),')
+        out.append("    ]")
+        out.append("}")
+        return "\n".join(out)
+
     def render(self):
         meta = self.model["metadata"]
         trait = self.spec["trait"]
         out = [
             f"// @generated by codegen/generate.py from {self.spec['model']} (botocore {meta.get('botocoreVersion')}).",
             "// Do not edit: change the generator or the model, then run `python3 codegen/generate.py`.",
-            "#![allow(clippy::all, unused_imports, dead_code)]",
+            "#![allow(clippy::all, unused_imports, unused_mut, unused_variables, dead_code)]",
             "",
             "use serde::{Deserialize, Serialize};",
             "use nimbus_core::RequestContext;",
             "use nimbus_protocol::{json, AwsError, Violations, join};",
             "",
-            f'/// The `X-Amz-Target` prefix of this service\'s operations.',
-            f'pub const TARGET_PREFIX: &str = "{meta["targetPrefix"]}";',
-            f'/// The namespace AWS puts before this service\'s error codes in `__type`.',
-            f'pub const ERROR_NAMESPACE: &str = "com.amazonaws.{meta["endpointPrefix"].split(".")[-1]}.v{meta["apiVersion"].replace("-", "")}";',
-            "",
         ]
+        if self.is_rest():
+            out += [
+                "use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse, Route, Segment};",
+                "",
+                "/// restJson1 errors carry their code in `x-amzn-ErrorType`, not a qualified `__type`.",
+                'pub const ERROR_NAMESPACE: &str = "";',
+                "",
+            ]
+        else:
+            out += [
+                f'/// The `X-Amz-Target` prefix of this service\'s operations.',
+                f'pub const TARGET_PREFIX: &str = "{meta["targetPrefix"]}";',
+                f'/// The namespace AWS puts before this service\'s error codes in `__type`.',
+                f'pub const ERROR_NAMESPACE: &str = "com.amazonaws.{meta["endpointPrefix"].split(".")[-1]}.v{meta["apiVersion"].replace("-", "")}";',
+                "",
+            ]
         names = sorted(self.reachable())
+        # Exceptions are rendered as `AwsError`s, except where a shape holds one as a member
+        # (event stream unions do).
+        member_shapes = {m["shape"] for n in names if self.shapes[n]["type"] == "structure"
+                         for m in self.shapes[n]["members"].values()}
         for n in names:
             s = self.shapes[n]
-            if s["type"] == "structure" and not s.get("exception"):
+            if s["type"] == "structure" and (not s.get("exception") or n in member_shapes):
                 out.append(self.structure(n, s))
         # Errors
         errors = sorted(n for n, s in self.shapes.items() if s.get("exception"))
@@ -239,14 +495,27 @@ class Gen:
         out.append("        }")
         out.append("    }")
         out.append("")
+        out.append("    /// The member that carries the message in this error's body (`message` or `Message`).")
+        out.append("    pub fn message_key(self) -> &'static str {")
+        out.append("        match self {")
+        for e in errors:
+            members = self.shapes[e].get("members", {})
+            key = "Message" if "Message" in members and "message" not in members else "message"
+            out.append(f'            ErrorCode::{e} => "{key}",')
+        out.append("        }")
+        out.append("    }")
+        out.append("")
         out.append("    /// An error of this code, `__type` qualified as AWS qualifies it.")
         out.append("    pub fn error(self, message: impl Into<String>) -> AwsError {")
-        out.append("        AwsError::new(self.status(), ERROR_NAMESPACE, self.as_str(), message)")
+        out.append("        AwsError::new(self.status(), ERROR_NAMESPACE, self.as_str(), message).with_message_key(self.message_key())")
         out.append("    }")
         out.append("}")
         out.append("")
         # Operations
         ops = self.model["operations"]
+        if self.is_rest():
+            out.append(self.render_rest(ops))
+            return "\n".join(out) + "\n"
         out.append("/// Every operation of the service, in model order.")
         out.append("pub const OPERATIONS: &[&str] = &[")
         for name in ops:

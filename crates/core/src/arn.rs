@@ -48,6 +48,45 @@ impl Arn {
         )
     }
 
+    /// `arn:aws:logs:<region>:<account>:log-group:<name>` (the `logGroupArn` form; the `arn`
+    /// member of a described group adds `:*`).
+    pub fn log_group(region: &str, account: &str, group: &str) -> Self {
+        Arn::new("logs", region, account, format!("log-group:{group}"))
+    }
+
+    /// `arn:aws:logs:<region>:<account>:log-group:<group>:log-stream:<stream>`
+    pub fn log_stream(region: &str, account: &str, group: &str, stream: &str) -> Self {
+        Arn::new(
+            "logs",
+            region,
+            account,
+            format!("log-group:{group}:log-stream:{stream}"),
+        )
+    }
+
+    /// `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`
+    pub fn lambda_function(
+        region: &str,
+        account: &str,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> Self {
+        let resource = match qualifier {
+            Some(q) => format!("function:{name}:{q}"),
+            None => format!("function:{name}"),
+        };
+        Arn::new("lambda", region, account, resource)
+    }
+
+    /// `arn:aws:lambda:<region>:<account>:layer:<name>[:<version>]`
+    pub fn lambda_layer(region: &str, account: &str, name: &str, version: Option<i64>) -> Self {
+        let resource = match version {
+            Some(v) => format!("layer:{name}:{v}"),
+            None => format!("layer:{name}"),
+        };
+        Arn::new("lambda", region, account, resource)
+    }
+
     /// Parses `arn:<partition>:<service>:<region>:<account>:<resource>`.
     pub fn parse(s: &str) -> Option<Arn> {
         let mut parts = s.splitn(6, ':');

@@ -43,6 +43,7 @@ async fn run(args: ServeArgs) -> ExitCode {
     let mut registry = Registry::new();
     registry.add_json(Arc::new(DynamoDb::new(store.clone())));
     registry.add_json(Arc::new(DynamoDbStreams::new(store.clone())));
+    registry.add_json(Arc::new(nimbus_logs::Logs::new(store.clone())));
 
     let addr = format!("{}:{}", args.host, args.port);
     let listener = match addr.parse::<SocketAddr>() {
@@ -89,7 +90,8 @@ async fn run(args: ServeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Background upkeep: expired DynamoDB TTL items, stream retention, transaction tokens.
+/// Background upkeep: expired DynamoDB TTL items, stream retention, transaction tokens, log
+/// events past their group's retention.
 async fn maintain(store: Store, every: Duration) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -97,7 +99,11 @@ async fn maintain(store: Store, every: Duration) {
         ticker.tick().await;
         let store = store.clone();
         let now = nimbus_core::time::now_millis();
-        match tokio::task::spawn_blocking(move || nimbus_dynamodb::maintain(&store, now)).await {
+        let upkeep = move || -> Result<(), String> {
+            nimbus_dynamodb::maintain(&store, now).map_err(|e| e.to_string())?;
+            nimbus_logs::maintain(&store, now).map_err(|e| e.to_string())
+        };
+        match tokio::task::spawn_blocking(upkeep).await {
             Ok(Err(e)) => tracing::warn!(error = %e, "background upkeep failed"),
             Err(e) => tracing::warn!(error = %e, "background upkeep panicked"),
             Ok(Ok(())) => {}

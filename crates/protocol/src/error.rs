@@ -126,3 +126,17 @@ impl std::fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+/// A store failure is the service's fault: 500 with a generic message (the detail is logged, not
+/// sent, as AWS does not expose its internals).
+impl From<nimbus_store::StoreError> for AwsError {
+    fn from(e: nimbus_store::StoreError) -> AwsError {
+        tracing::error!(error = %e, "store failure");
+        AwsError::new(
+            500,
+            CORAL_SERVICE,
+            "ServiceUnavailableException",
+            "nimbus could not complete the request: its store failed (see the server log)",
+        )
+    }
+}

@@ -8,13 +8,14 @@
 //! |-------------|---------------------------------|----------------|-------------|
 //! | awsJson1_0  | `X-Amz-Target: Prefix.Op`       | DynamoDB       | implemented |
 //! | awsJson1_1  | `X-Amz-Target: Prefix.Op`       | CloudWatch Logs| implemented (same codec, 1.1 content type) |
-//! | restJson1   | method + URI template           | Lambda         | lands with Lambda |
+//! | restJson1   | method + URI template           | Lambda         | implemented ([`rest`]) |
 //! | restXml     | method + URI template           | S3             | lands with S3 |
 //! | awsQuery    | form field `Action`             | SQS, SNS       | lands with SQS/SNS |
 
 pub mod blob;
 pub mod error;
 pub mod json;
+pub mod rest;
 pub mod sigv4;
 pub mod validation;
 

@@ -22,6 +22,13 @@ impl Violations {
         ));
     }
 
+    /// A required member that is absent (a missing query parameter or header).
+    pub fn fail_null(&mut self, path: &str) {
+        self.0.push(format!(
+            "Value null at '{path}' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
