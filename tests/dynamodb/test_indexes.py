@@ -3,7 +3,7 @@ writes, queries, scans and their errors."""
 
 import pytest
 
-from conftest import index_spec
+from dynamodb_testing import index_spec
 from nimbus_testing import aws_error, query_all, scan_all
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import wait_table_active
+from dynamodb_testing import wait_table_active
 from nimbus_testing import aws_error, query_all, unique_name
 
 NUM_SORT_KEYS = ["-10", "-2", "-1.5", "0", "1.5", "2", "10", "100", "1000.25"]

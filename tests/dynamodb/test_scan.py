@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import wait_table_active
+from dynamodb_testing import wait_table_active
 from nimbus_testing import aws_error, scan_all, unique_name
 
 N_ITEMS = 60

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from conftest import wait_table_active
+from dynamodb_testing import wait_table_active
 from nimbus_testing import REGION, aws_error, wait_until
 
 VIEW_TYPES = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]

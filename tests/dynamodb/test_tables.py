@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import wait_table_active
+from dynamodb_testing import wait_table_active
 from nimbus_testing import ACCOUNT, REGION, aws_error, unique_name, wait_until
 
 WAITER_FAST = {"Delay": 1, "MaxAttempts": 15}

@@ -7,7 +7,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from conftest import wait_table_active
+from dynamodb_testing import wait_table_active
 from nimbus_testing import scan_all, wait_until
 
 

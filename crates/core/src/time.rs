@@ -62,6 +62,16 @@ impl Civil {
         )
     }
 
+    /// `2015-05-11T21:21:33.291+0000` — how Lambda writes `LastModified`.
+    pub fn offset_iso8601(&self) -> String {
+        format!("{}+0000", self.stream_label())
+    }
+
+    /// `2015/05/11` — the date prefix of Lambda log stream names.
+    pub fn date_path(&self) -> String {
+        format!("{:04}/{:02}/{:02}", self.year, self.month, self.day)
+    }
+
     /// `2015-05-11T21:21:33.291Z` — ISO 8601 as XML protocols and event payloads write it.
     pub fn iso8601(&self) -> String {
         format!("{}Z", self.stream_label())

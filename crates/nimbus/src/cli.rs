@@ -40,4 +40,38 @@ pub struct ServeArgs {
     /// How often expired DynamoDB TTL items are swept, in milliseconds.
     #[arg(long, default_value_t = 1000, env = "NIMBUS_TTL_SWEEP_MS")]
     pub ttl_sweep_ms: u64,
+    #[command(flatten)]
+    pub lambda: LambdaArgs,
+}
+
+/// How Lambda functions run.
+#[derive(Debug, Args)]
+pub struct LambdaArgs {
+    /// Use this interpreter for a runtime, e.g. `--runtime python3.12=/usr/bin/python3.12`
+    /// (repeatable).
+    #[arg(long = "runtime", value_name = "ID=PATH", value_parser = parse_runtime)]
+    pub runtimes: Vec<(String, PathBuf)>,
+    /// Concurrent executions per account (Lambda's default quota is 1000).
+    #[arg(long, default_value_t = 1000, env = "NIMBUS_LAMBDA_CONCURRENCY")]
+    pub lambda_concurrency: u32,
+    /// Seconds an idle execution environment is kept warm.
+    #[arg(long, default_value_t = 600, env = "NIMBUS_LAMBDA_IDLE_SECONDS")]
+    pub lambda_idle_seconds: u64,
+    /// Delays before the retries of a failed asynchronous invocation, in milliseconds
+    /// (Lambda waits about a minute, then two).
+    #[arg(long, value_delimiter = ',', default_values_t = [60_000u64, 120_000], env = "NIMBUS_LAMBDA_RETRY_DELAYS_MS")]
+    pub lambda_retry_delays_ms: Vec<u64>,
+    /// Run functions as plain child processes, without bubblewrap isolation.
+    #[arg(long, env = "NIMBUS_NO_SANDBOX")]
+    pub no_sandbox: bool,
+    /// Do not copy function logs to nimbus's own output.
+    #[arg(long, env = "NIMBUS_QUIET_FUNCTIONS")]
+    pub quiet_functions: bool,
+}
+
+fn parse_runtime(s: &str) -> Result<(String, PathBuf), String> {
+    let (id, path) = s.split_once('=').ok_or_else(|| {
+        format!("expected ID=PATH (e.g. python3.12=/usr/bin/python3.12), got '{s}'")
+    })?;
+    Ok((id.to_string(), PathBuf::from(path)))
 }

@@ -1,11 +1,13 @@
 //! `nimbus serve`: open the store, register services, serve until a signal, shut down cleanly.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nimbus_dynamodb::{DynamoDb, DynamoDbStreams};
+use nimbus_lambda::LambdaConfig;
 use nimbus_server::{Registry, ServerConfig};
 use nimbus_store::{Location, Store};
 use tokio::net::TcpListener;
@@ -60,6 +62,34 @@ async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    let waker = nimbus_delivery::Waker::default();
+    let (lambda, scratch) = match lambda_service(&args, &store, port, &waker) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("nimbus: cannot prepare Lambda's working directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    registry.add_rest(lambda.clone());
+    let code = lambda.clone();
+    registry.add_admin(
+        "lambda/code/",
+        Arc::new(move |rest: &str| {
+            let hex = rest.strip_suffix(".zip")?;
+            code.code_zip(hex).map(|zip| ("application/zip", zip))
+        }),
+    );
+    let mut dispatcher =
+        nimbus_delivery::Dispatcher::new(store.clone(), &waker, Duration::from_secs(16 * 60), 64);
+    dispatcher.register(
+        nimbus_lambda::asynchronous::KIND,
+        Arc::new(nimbus_lambda::AsyncInvoker {
+            lambda: lambda.clone(),
+        }),
+    );
+    let deliveries = tokio::spawn(Arc::new(dispatcher).run());
+    let reaper = tokio::spawn(reap_idle(lambda.clone()));
     let data = if args.ephemeral {
         "in memory (--ephemeral)".to_string()
     } else {
@@ -82,12 +112,65 @@ async fn run(args: ServeArgs) -> ExitCode {
     )
     .await;
     sweeper.abort();
+    deliveries.abort();
+    reaper.abort();
+    lambda.engine.shutdown().await;
+    if let Some(dir) = scratch {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     if let Err(e) = store.checkpoint() {
         eprintln!("nimbus: flushing state on shutdown failed: {e}");
         return ExitCode::FAILURE;
     }
     println!("nimbus stopped");
     ExitCode::SUCCESS
+}
+
+/// Lambda, working in `<data-dir>/lambda` (or a scratch directory, removed at exit, with
+/// `--ephemeral`).
+fn lambda_service(
+    args: &ServeArgs,
+    store: &Store,
+    port: u16,
+    waker: &nimbus_delivery::Waker,
+) -> std::io::Result<(Arc<nimbus_lambda::Lambda>, Option<PathBuf>)> {
+    let host = match args.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        h => h,
+    };
+    let (work_dir, scratch) = if args.ephemeral {
+        let dir = std::env::temp_dir().join(format!("nimbus-{}", std::process::id()));
+        (dir.clone(), Some(dir))
+    } else {
+        (args.data_dir.join("lambda"), None)
+    };
+    let mut config = LambdaConfig::new(format!("http://{host}:{port}"), work_dir);
+    if !args.ephemeral {
+        config.hidden =
+            vec![std::fs::canonicalize(&args.data_dir).unwrap_or(args.data_dir.clone())];
+    }
+    let l = &args.lambda;
+    config.account_concurrency = l.lambda_concurrency;
+    config.idle_timeout = Duration::from_secs(l.lambda_idle_seconds);
+    config.runtimes = l.runtimes.clone();
+    config.plain_processes = l.no_sandbox;
+    config.terminal_logs = !l.quiet_functions;
+    config.async_retry_delays = l
+        .lambda_retry_delays_ms
+        .iter()
+        .map(|ms| Duration::from_millis(*ms))
+        .collect();
+    let lambda = nimbus_lambda::Lambda::new(store.clone(), config, waker.clone())?;
+    Ok((Arc::new(lambda), scratch))
+}
+
+/// Stops execution environments that have been idle too long.
+async fn reap_idle(lambda: Arc<nimbus_lambda::Lambda>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        ticker.tick().await;
+        lambda.engine.reap_idle();
+    }
 }
 
 /// Background upkeep: expired DynamoDB TTL items, stream retention, transaction tokens, log

@@ -20,7 +20,7 @@ pub(crate) fn probe() -> Result<PathBuf, String> {
         .ok_or("bwrap is not installed")?;
     let out = Command::new(&path)
         .args(base_args())
-        .args(["--", "/bin/true"])
+        .args(["--size", "1048576", "--tmpfs", "/tmp", "--", "/bin/true"])
         .output()
         .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
     if out.status.success() {
@@ -54,8 +54,6 @@ fn base_args() -> Vec<String> {
         // Lambda's own paths (/var/task, /var/runtime, ...) live under an empty /var.
         "--tmpfs",
         "/var",
-        "--tmpfs",
-        "/tmp",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -64,6 +62,12 @@ fn base_args() -> Vec<String> {
 
 pub(crate) fn args(spec: &Spec) -> Vec<String> {
     let mut a = base_args();
+    if let Some(size) = spec.tmp_size_bytes {
+        a.push("--size".into());
+        a.push(size.to_string());
+    }
+    a.push("--tmpfs".into());
+    a.push("/tmp".into());
     for hidden in &spec.hidden {
         if hidden.exists() {
             a.push("--tmpfs".into());

@@ -52,6 +52,8 @@ pub struct Spec {
     pub hidden: Vec<PathBuf>,
     pub memory_limit_bytes: Option<u64>,
     pub pids_limit: Option<u32>,
+    /// The size of the private /tmp (bubblewrap only: the plain backend has no private /tmp).
+    pub tmp_size_bytes: Option<u64>,
     /// A name for the cgroup and for log lines.
     pub name: String,
 }

@@ -7,6 +7,22 @@ use http_body_util::Full;
 use crate::Registry;
 
 pub(crate) fn handle(path: &str, registry: &Registry) -> Response<Full<Bytes>> {
+    if let Some((handler, rest)) = registry.admin_handler(path) {
+        return match handler(&rest) {
+            Some((content_type, body)) => {
+                let mut resp = Response::new(Full::new(Bytes::from(body)));
+                resp.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static(content_type),
+                );
+                resp
+            }
+            None => json(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({"error": "NotFound", "message": format!("nothing at {path}")}),
+            ),
+        };
+    }
     match path {
         "/_nimbus/health" | "/_localstack/health" => {
             let services: serde_json::Map<String, serde_json::Value> = registry

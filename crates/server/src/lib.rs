@@ -1,12 +1,12 @@
-//! The HTTP edge. One port serves every service: each request is routed by its `X-Amz-Target`
-//! or its SigV4 credential scope (the query `Action` and host/path patterns join the router with
-//! the first awsQuery and REST services), decoded by the service's protocol, and answered in that
-//! protocol's format. Services never see HTTP.
+//! The HTTP edge. One port serves every service: each request is routed by its `X-Amz-Target`,
+//! its SigV4 credential scope, or (for REST services) its method and path; decoded by the
+//! service's protocol; and answered in that protocol's format. Services never see HTTP.
 
 mod admin;
 mod json_edge;
+mod rest_edge;
 mod router;
 mod serve;
 
-pub use router::Registry;
+pub use router::{AdminHandler, Registry};
 pub use serve::{serve, ServerConfig};

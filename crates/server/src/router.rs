@@ -4,13 +4,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use http::request::Parts;
+use nimbus_protocol::rest::{self, RestService, RouteMatch};
 use nimbus_protocol::JsonService;
+
+/// An admin endpoint a service adds under `/_nimbus/`: the rest of the path in, a content type
+/// and body out (None: 404).
+pub type AdminHandler = Arc<dyn Fn(&str) -> Option<(&'static str, Vec<u8>)> + Send + Sync>;
 
 /// The services this server runs, indexed the ways requests address them.
 #[derive(Default, Clone)]
 pub struct Registry {
     json_by_target: HashMap<&'static str, Arc<dyn JsonService>>,
     json_by_signing_name: HashMap<&'static str, Arc<dyn JsonService>>,
+    rest: Vec<Arc<dyn RestService>>,
+    admin: Vec<(&'static str, AdminHandler)>,
     names: Vec<&'static str>,
 }
 
@@ -21,6 +28,15 @@ pub(crate) enum Route {
     Json(Arc<dyn JsonService>, String),
     /// Addressed to a known JSON service but with no usable `X-Amz-Target`.
     JsonMissingTarget(Arc<dyn JsonService>),
+    /// A REST service's operation, with its path labels.
+    Rest(
+        Arc<dyn RestService>,
+        &'static str,
+        Vec<(&'static str, String)>,
+    ),
+    /// A REST service's path space, but no operation of it (`true`: the path exists with
+    /// another method).
+    RestUnmatched(Arc<dyn RestService>, bool),
     /// Nothing nimbus runs matches; the text says what was seen.
     Unknown(String),
 }
@@ -39,6 +55,55 @@ impl Registry {
             .entry(spec.signing_name)
             .or_insert_with(|| service.clone());
         self.names.push(spec.name);
+    }
+
+    pub fn add_rest(&mut self, service: Arc<dyn RestService>) {
+        self.names.push(service.spec().name);
+        self.rest.push(service);
+    }
+
+    /// Serves `/_nimbus/<prefix>...` with `handler`.
+    pub fn add_admin(&mut self, prefix: &'static str, handler: AdminHandler) {
+        self.admin.push((prefix, handler));
+    }
+
+    pub(crate) fn admin_handler(&self, path: &str) -> Option<(&AdminHandler, String)> {
+        let rest = path.strip_prefix("/_nimbus/")?;
+        self.admin
+            .iter()
+            .find_map(|(prefix, h)| rest.strip_prefix(prefix).map(|r| (h, r.to_string())))
+    }
+
+    /// The REST service a request is for: by its signing name, else the first whose routes
+    /// match the path (unsigned requests such as a browser's GET of a code URL).
+    fn route_rest(&self, parts: &Parts, signing_service: Option<&str>) -> Option<Route> {
+        let query = rest::parse_query(parts.uri.query());
+        let method = parts.method.as_str();
+        let path = parts.uri.path();
+        if let Some(svc) =
+            signing_service.and_then(|s| self.rest.iter().find(|r| r.spec().signing_name == s))
+        {
+            return Some(
+                match rest::match_route(svc.routes(), method, path, &query) {
+                    RouteMatch::Found { operation, labels } => {
+                        Route::Rest(svc.clone(), operation, labels)
+                    }
+                    RouteMatch::MethodNotAllowed => Route::RestUnmatched(svc.clone(), true),
+                    RouteMatch::NotFound => Route::RestUnmatched(svc.clone(), false),
+                },
+            );
+        }
+        if signing_service.is_some() {
+            return None;
+        }
+        self.rest.iter().find_map(|svc| {
+            match rest::match_route(svc.routes(), method, path, &query) {
+                RouteMatch::Found { operation, labels } => {
+                    Some(Route::Rest(svc.clone(), operation, labels))
+                }
+                _ => None,
+            }
+        })
     }
 
     /// Names of the services running, for the health endpoint.
@@ -69,6 +134,9 @@ impl Registry {
         }
         if let Some(svc) = signing_service.and_then(|s| self.json_by_signing_name.get(s)) {
             return Route::JsonMissingTarget(svc.clone());
+        }
+        if let Some(route) = self.route_rest(parts, signing_service) {
+            return route;
         }
         match signing_service {
             Some(s) => Route::Unknown(format!("service '{s}' from the SigV4 credential scope")),

@@ -15,17 +15,20 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use nimbus_core::{ids, RequestContext};
+use nimbus_protocol::rest::{self, RestRequest};
 use nimbus_protocol::{sigv4, AwsError};
 use tokio::net::TcpListener;
 
 use crate::router::Route;
-use crate::{admin, json_edge, Registry};
+use crate::{admin, json_edge, rest_edge, Registry};
 
 /// Tunables of the HTTP edge.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Largest request body accepted (DynamoDB's own limit is 16 MB).
     pub max_body_bytes: usize,
+    /// Largest request body of a REST service (Lambda takes 50 MB zips as base64: 70 MB).
+    pub max_rest_body_bytes: usize,
     /// How long in-flight requests may take to finish after a shutdown signal.
     pub drain_timeout: Duration,
 }
@@ -34,6 +37,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_body_bytes: 16 * 1024 * 1024 + 64 * 1024,
+            max_rest_body_bytes: 69_905_067 + 64 * 1024,
             drain_timeout: Duration::from_secs(10),
         }
     }
@@ -104,13 +108,67 @@ async fn handle(
     let credential = credential(&parts);
     let signing_service = credential.as_ref().map(|c| c.service.as_str());
     let route = shared.registry.route(&parts, signing_service);
+    // restJson1 services (Lambda, API Gateway) use UUID request ids; DynamoDB its 52 characters.
+    let id = match route {
+        Route::Rest(..) | Route::RestUnmatched(..) => ids::uuid_v4(),
+        _ => ids::request_id(),
+    };
     let ctx = RequestContext::new(
-        ids::request_id(),
+        id,
         credential.as_ref().map(|c| c.region.as_str()),
         credential.as_ref().map(|c| c.identity()),
     );
     match route {
         Route::Admin => admin::handle(parts.uri.path(), &shared.registry),
+        Route::Rest(service, operation, labels) => {
+            let body = match Limited::new(body, shared.config.max_rest_body_bytes)
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => {
+                    let err = if e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        AwsError::request_too_large(shared.config.max_rest_body_bytes)
+                    } else {
+                        AwsError::serialization("the request body could not be read completely")
+                    };
+                    return rest_edge::error(service.as_ref(), &ctx, &err);
+                }
+            };
+            let request = RestRequest {
+                labels,
+                query: rest::parse_query(parts.uri.query()),
+                headers: parts.headers,
+                body,
+            };
+            rest_edge::call(service.as_ref(), &ctx, operation, request).await
+        }
+        Route::RestUnmatched(service, method_exists) => {
+            let err = if method_exists {
+                AwsError::new(
+                    405,
+                    "",
+                    "MethodNotAllowedException",
+                    format!("{} is not allowed on {}", parts.method, parts.uri.path()),
+                )
+            } else {
+                AwsError::new(
+                    404,
+                    "",
+                    "UnknownOperationException",
+                    format!(
+                        "No {} operation at {} {}",
+                        service.spec().name,
+                        parts.method,
+                        parts.uri.path()
+                    ),
+                )
+            };
+            rest_edge::error(service.as_ref(), &ctx, &err)
+        }
         Route::Json(service, operation) => {
             let body = match Limited::new(body, shared.config.max_body_bytes)
                 .collect()

@@ -1,0 +1,280 @@
+//! The Lambda Runtime API (2018-06-01) of one execution environment, on a loopback port of its
+//! own (`AWS_LAMBDA_RUNTIME_API`): the runtime inside the sandbox long-polls
+//! `/runtime/invocation/next` for events and posts each result back.
+//!
+//! This is the one HTTP surface of the Lambda crate besides the AWS API edge: it is what
+//! functions speak, so official runtime clients (awslambdaric, the Rust `lambda_runtime` crate)
+//! work against it unchanged.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch, Mutex as AsyncMutex};
+
+/// Lambda's limit on a synchronous response (6 MB plus a little framing).
+pub const MAX_RESPONSE: usize = 6_291_556;
+const PREFIX: &str = "/2018-06-01/runtime/";
+
+/// One event handed to the runtime.
+pub struct Event {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub deadline_ms: i64,
+    pub function_arn: String,
+    pub trace_id: String,
+    pub client_context: Option<String>,
+    pub cognito_identity: Option<String>,
+    pub result: oneshot::Sender<RuntimeResult>,
+}
+
+/// What the runtime answered for an event.
+#[derive(Debug)]
+pub enum RuntimeResult {
+    Response(Bytes),
+    /// `/error`: the runtime's JSON error document and its error type header.
+    Error {
+        error_type: Option<String>,
+        body: Bytes,
+    },
+    /// The response was over the 6 MB limit.
+    TooLarge(usize),
+}
+
+/// An init error the runtime reported before asking for its first event.
+#[derive(Debug, Clone)]
+pub struct InitError {
+    pub error_type: Option<String>,
+    pub body: Bytes,
+}
+
+/// State shared by the runtime's HTTP requests and the invoker.
+pub struct Shared {
+    events: AsyncMutex<mpsc::Receiver<Event>>,
+    current: Mutex<Option<(String, oneshot::Sender<RuntimeResult>)>>,
+    /// Becomes true at the runtime's first `/next`: its init is over.
+    pub initialized: watch::Sender<bool>,
+    pub init_error: watch::Sender<Option<InitError>>,
+}
+
+/// A running Runtime API endpoint; it stops when dropped.
+pub struct Endpoint {
+    pub address: String,
+    pub shared: Arc<Shared>,
+    pub events: mpsc::Sender<Event>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+pub async fn start() -> std::io::Result<Endpoint> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let (tx, rx) = mpsc::channel(1);
+    let shared = Arc::new(Shared {
+        events: AsyncMutex::new(rx),
+        current: Mutex::new(None),
+        initialized: watch::channel(false).0,
+        init_error: watch::channel(None).0,
+    });
+    let serving = shared.clone();
+    let accept = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = serving.clone();
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(&shared, req).await) }
+            });
+            // Connections end with the environment: the JoinSet aborts them when dropped.
+            connections.spawn(async move {
+                let _ = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+            while connections.try_join_next().is_some() {}
+        }
+    });
+    Ok(Endpoint {
+        address,
+        shared,
+        events: tx,
+        accept,
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn accepted() -> Response<Full<Bytes>> {
+    json(StatusCode::ACCEPTED, serde_json::json!({"status": "OK"}))
+}
+
+fn error(status: StatusCode, kind: &str, message: &str) -> Response<Full<Bytes>> {
+    json(
+        status,
+        serde_json::json!({"errorMessage": message, "errorType": kind}),
+    )
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_string();
+    let Some(rest) = path.strip_prefix(PREFIX) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "InvalidRequest",
+            "the Runtime API lives under /2018-06-01/runtime/",
+        );
+    };
+    let method = req.method().clone();
+    match (method, rest) {
+        (Method::GET, "invocation/next") => next(shared).await,
+        (Method::POST, "init/error") => {
+            let error_type = header(&req, "lambda-runtime-function-error-type");
+            let body = read_body(req, MAX_RESPONSE).await.unwrap_or_default();
+            shared
+                .init_error
+                .send_replace(Some(InitError { error_type, body }));
+            accepted()
+        }
+        (Method::POST, r) => {
+            let Some((id, what)) = r
+                .strip_prefix("invocation/")
+                .and_then(|r| r.split_once('/'))
+            else {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "InvalidRequest",
+                    "unknown Runtime API path",
+                );
+            };
+            let id = id.to_string();
+            let is_response = match what {
+                "response" => true,
+                "error" => false,
+                _ => {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "InvalidRequest",
+                        "unknown Runtime API path",
+                    )
+                }
+            };
+            let waiting = {
+                let mut cur = lock(&shared.current);
+                match cur.as_ref() {
+                    Some((current, _)) if *current == id => cur.take().map(|(_, tx)| tx),
+                    _ => None,
+                }
+            };
+            let Some(tx) = waiting else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestID",
+                    "Invalid request ID",
+                );
+            };
+            let error_type = header(&req, "lambda-runtime-function-error-type");
+            match read_body(req, MAX_RESPONSE).await {
+                Ok(body) if is_response => {
+                    let _ = tx.send(RuntimeResult::Response(body));
+                    accepted()
+                }
+                Ok(body) => {
+                    let _ = tx.send(RuntimeResult::Error { error_type, body });
+                    accepted()
+                }
+                Err(size) => {
+                    let _ = tx.send(RuntimeResult::TooLarge(size));
+                    error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "RequestEntityTooLarge",
+                        &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
+                    )
+                }
+            }
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "InvalidRequest",
+            "unknown Runtime API path",
+        ),
+    }
+}
+
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The body, or Err(size seen) when it is over `limit`.
+async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, usize> {
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(_) => Err(limit + 1),
+    }
+}
+
+async fn next(shared: &Shared) -> Response<Full<Bytes>> {
+    shared.initialized.send_replace(true);
+    let event = {
+        let mut events = shared.events.lock().await;
+        events.recv().await
+    };
+    let Some(ev) = event else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            "the environment is shutting down",
+        );
+    };
+    let mut resp = Response::new(Full::new(ev.payload));
+    let h = resp.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    set("content-type", "application/json");
+    set("lambda-runtime-aws-request-id", &ev.request_id);
+    set("lambda-runtime-deadline-ms", &ev.deadline_ms.to_string());
+    set("lambda-runtime-invoked-function-arn", &ev.function_arn);
+    set("lambda-runtime-trace-id", &ev.trace_id);
+    if let Some(c) = &ev.client_context {
+        set("lambda-runtime-client-context", c);
+    }
+    if let Some(c) = &ev.cognito_identity {
+        set("lambda-runtime-cognito-identity", c);
+    }
+    *lock(&shared.current) = Some((ev.request_id, ev.result));
+    resp
+}

@@ -1,0 +1,210 @@
+//! Invoke (RequestResponse, Event, DryRun) and InvokeAsync: resolving the qualifier (weighted
+//! alias routing included), payload checks, and the synchronous path through the engine.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use nimbus_core::{Arn, RequestContext};
+use nimbus_protocol::Blob;
+
+use crate::control::{require_function, resolve_version, Lambda};
+use crate::engine::{Invocation, Outcome};
+use crate::errors::{function_not_found, Result};
+use crate::generated::lambda::*;
+use crate::names::{self, FunctionRef};
+use crate::storage::{self, VersionRecord};
+
+pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
+pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
+
+/// A function version chosen for one invocation.
+pub struct Target {
+    pub executed_version: String,
+    pub version: VersionRecord,
+    pub reserved: Option<i32>,
+    /// The ARN the caller invoked (qualified when a qualifier was given).
+    pub invoked_arn: Arn,
+    pub function: FunctionRef,
+}
+
+/// Resolves `function_name`/`qualifier` to the version to run, applying an alias's weights.
+pub fn target(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    function_name: &str,
+    qualifier: Option<&str>,
+) -> Result<Target> {
+    let f = names::parse(ctx, function_name, qualifier)?;
+    let scope = storage::scope(ctx);
+    lambda.store.read(|r| {
+        let record = require_function(r, ctx, &scope, &f)?;
+        let mut chosen = f.clone();
+        if let Some(q) = f.qualifier.as_deref() {
+            if q.parse::<u64>().is_err() && q != "$LATEST" {
+                let alias = storage::get_alias(r, &scope, &f.name, q)?
+                    .ok_or_else(|| function_not_found(&f.arn(ctx)))?;
+                let mut version = alias
+                    .function_version
+                    .clone()
+                    .unwrap_or_else(|| "$LATEST".into());
+                if let Some(weights) = alias
+                    .routing_config
+                    .as_ref()
+                    .and_then(|c| c.additional_version_weights.as_ref())
+                {
+                    let roll = fastrand::f64();
+                    let mut acc = 0.0;
+                    for (v, w) in weights {
+                        acc += w;
+                        if roll < acc {
+                            version = v.clone();
+                            break;
+                        }
+                    }
+                }
+                chosen.qualifier = Some(version);
+            }
+        }
+        let (executed_version, version) = resolve_version(r, ctx, &scope, &chosen, &record)?;
+        Ok(Target {
+            executed_version,
+            version,
+            reserved: record.reserved_concurrency,
+            invoked_arn: f.arn(ctx),
+            function: f,
+        })
+    })
+}
+
+pub fn check_payload(payload: &[u8], limit: usize) -> Result<Bytes> {
+    if payload.len() > limit {
+        return Err(ErrorCode::RequestTooLargeException.error(format!(
+            "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+        )));
+    }
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+        return Err(ErrorCode::InvalidRequestContentException.error(format!(
+            "Could not parse request body into json: Could not parse payload into json: {e}"
+        )));
+    }
+    Ok(Bytes::copy_from_slice(payload))
+}
+
+/// Runs an invocation synchronously; answers what Invoke returns.
+pub async fn run(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    t: &Target,
+    request_id: &str,
+    payload: Bytes,
+    client_context: Option<String>,
+    tail: bool,
+) -> Result<(Outcome, Option<String>)> {
+    let snapshot = lambda.snapshot(
+        &ctx.account,
+        &ctx.region,
+        &t.function.name,
+        &t.executed_version,
+        &t.version,
+    )?;
+    let result = lambda
+        .engine
+        .invoke(
+            &snapshot,
+            t.reserved,
+            Invocation {
+                request_id: request_id.to_string(),
+                payload,
+                function_arn: t.invoked_arn.to_string(),
+                client_context,
+                tail,
+            },
+        )
+        .await?;
+    Ok((result.outcome, result.tail))
+}
+
+pub async fn invoke(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    input: InvocationRequest,
+) -> Result<InvocationResponse> {
+    let kind = input
+        .invocation_type
+        .as_deref()
+        .unwrap_or("RequestResponse");
+    let raw = input
+        .payload
+        .as_ref()
+        .map(|b| b.0.as_slice())
+        .unwrap_or_default();
+    let limit = if kind == "Event" {
+        MAX_ASYNC_PAYLOAD
+    } else {
+        MAX_SYNC_PAYLOAD
+    };
+    let payload = check_payload(raw, limit)?;
+    let t = target(
+        lambda,
+        ctx,
+        &input.function_name,
+        input.qualifier.as_deref(),
+    )?;
+    match kind {
+        "DryRun" => Ok(InvocationResponse {
+            status_code: Some(204),
+            ..InvocationResponse::default()
+        }),
+        "Event" => {
+            crate::asynchronous::enqueue(lambda, ctx, &t, &ctx.request_id, payload)?;
+            Ok(InvocationResponse {
+                status_code: Some(202),
+                ..InvocationResponse::default()
+            })
+        }
+        _ => {
+            let client_context = input
+                .client_context
+                .as_deref()
+                .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            let tail = input.log_type.as_deref() == Some("Tail");
+            let (outcome, log) = run(
+                lambda,
+                ctx,
+                &t,
+                &ctx.request_id,
+                payload,
+                client_context,
+                tail,
+            )
+            .await?;
+            let (payload, function_error) = match outcome {
+                Outcome::Response(b) => (b, None),
+                Outcome::Error(b) => (b, Some("Unhandled".to_string())),
+            };
+            Ok(InvocationResponse {
+                status_code: Some(200),
+                executed_version: Some(t.executed_version.clone()),
+                function_error,
+                log_result: log.map(|l| base64::engine::general_purpose::STANDARD.encode(l)),
+                payload: Some(Blob(payload.to_vec())),
+                durable_execution_arn: None,
+            })
+        }
+    }
+}
+
+/// The deprecated InvokeAsync: an Event invocation answered with 202 `{"Status": 202}`.
+pub async fn invoke_async(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    input: InvokeAsyncRequest,
+) -> Result<InvokeAsyncResponse> {
+    let payload = check_payload(&input.invoke_args.0, MAX_ASYNC_PAYLOAD)?;
+    let t = target(lambda, ctx, &input.function_name, None)?;
+    crate::asynchronous::enqueue(lambda, ctx, &t, &ctx.request_id, payload)?;
+    Ok(InvokeAsyncResponse { status: Some(202) })
+}

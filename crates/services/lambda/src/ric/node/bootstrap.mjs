@@ -1,0 +1,285 @@
+// nimbus's runtime interface client for Node.js functions.
+//
+// It speaks the Lambda Runtime API (AWS_LAMBDA_RUNTIME_API) like AWS's own client: it loads the
+// handler named by _HANDLER from LAMBDA_TASK_ROOT (CommonJS or ES module), then loops
+// GET /invocation/next -> handler -> POST /response (or /error). Async handlers, callbacks and
+// context.succeed/fail/done all work; console output gets the runtime's
+// `timestamp<TAB>requestId<TAB>LEVEL<TAB>message` format.
+
+import http from "node:http";
+import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import util from "node:util";
+
+const [host, port] = (process.env.AWS_LAMBDA_RUNTIME_API || "127.0.0.1:9001").split(":");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const taskRoot = process.env.LAMBDA_TASK_ROOT || "/var/task";
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+let currentRequestId;
+
+function request(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(body);
+    const req = http.request(
+      {
+        host,
+        port,
+        method,
+        path: urlPath,
+        agent,
+        headers: { ...headers, ...(data ? { "Content-Length": data.length } : {}) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+// ---- console ---------------------------------------------------------------------------------
+
+function patchConsole() {
+  const write = (level, args) => {
+    const message = util.format(...args);
+    const ts = new Date().toISOString();
+    let line;
+    if (jsonLogs) {
+      line = JSON.stringify({ timestamp: ts, level, requestId: currentRequestId, message });
+    } else {
+      line = `${ts}\t${currentRequestId}\t${level}\t${message}`;
+    }
+    process.stdout.write(line.replace(/\n/g, "\r") + "\n");
+  };
+  console.log = (...a) => write("INFO", a);
+  console.info = (...a) => write("INFO", a);
+  console.warn = (...a) => write("WARN", a);
+  console.error = (...a) => write("ERROR", a);
+  console.debug = (...a) => write("DEBUG", a);
+  console.trace = (...a) => write("TRACE", a);
+  console.fatal = (...a) => write("FATAL", a);
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+function errorDoc(err, type) {
+  if (err instanceof Error) {
+    return {
+      errorType: type || err.name || "Error",
+      errorMessage: err.message,
+      trace: (err.stack || "").split("\n"),
+    };
+  }
+  let message;
+  try {
+    message = typeof err === "string" ? err : JSON.stringify(err);
+  } catch {
+    message = String(err);
+  }
+  return { errorType: type || "string", errorMessage: message, trace: [] };
+}
+
+function logError(doc) {
+  const text = `${new Date().toISOString()}\t${currentRequestId}\tERROR\t${JSON.stringify(doc)}`;
+  process.stdout.write(text.replace(/\n/g, "\r") + "\n");
+}
+
+class UserCodeError extends Error {}
+
+// ---- handler loading ---------------------------------------------------------------------------
+
+function isEsm(file) {
+  if (file.endsWith(".mjs")) return true;
+  if (file.endsWith(".cjs")) return false;
+  let dir = path.dirname(file);
+  while (dir.startsWith(taskRoot)) {
+    const pkg = path.join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        return JSON.parse(readFileSync(pkg, "utf8")).type === "module";
+      } catch {
+        return false;
+      }
+    }
+    if (dir === taskRoot) break;
+    dir = path.dirname(dir);
+  }
+  return false;
+}
+
+async function loadHandler() {
+  const spec = process.env._HANDLER || "";
+  const dot = spec.lastIndexOf(".");
+  if (dot <= 0) {
+    throw Object.assign(new Error(`Bad handler ${spec}`), { lambdaType: "Runtime.MalformedHandlerName" });
+  }
+  const modulePath = spec.slice(0, dot);
+  const names = spec.slice(dot + 1).split(".");
+  const base = path.resolve(taskRoot, modulePath);
+  const file = [".js", ".mjs", ".cjs"].map((e) => base + e).find((f) => existsSync(f));
+  if (!file) {
+    throw Object.assign(new Error(`Cannot find module '${modulePath}'\nRequire stack:\n- /var/runtime/index.mjs`), {
+      lambdaType: "Runtime.ImportModuleError",
+    });
+  }
+  let mod;
+  try {
+    if (isEsm(file)) {
+      mod = await import(pathToFileURL(file).href);
+    } else {
+      mod = createRequire(path.join(taskRoot, "index.js"))(file);
+    }
+  } catch (e) {
+    const type = e instanceof SyntaxError ? "Runtime.UserCodeSyntaxError" : "Runtime.ImportModuleError";
+    throw Object.assign(e instanceof Error ? e : new Error(String(e)), { lambdaType: type });
+  }
+  let handler = mod;
+  for (const n of names) handler = handler == null ? undefined : handler[n];
+  if (handler === undefined && mod && mod.default) {
+    handler = mod.default;
+    for (const n of names) handler = handler == null ? undefined : handler[n];
+  }
+  if (typeof handler !== "function") {
+    throw Object.assign(new Error(`${modulePath}.${names.join(".")} is undefined or not exported`), {
+      lambdaType: "Runtime.HandlerNotFound",
+    });
+  }
+  return handler;
+}
+
+// ---- the invocation loop -------------------------------------------------------------------------
+
+function makeContext(headers, done) {
+  const deadline = Number(headers["lambda-runtime-deadline-ms"] || 0);
+  const parse = (v) => {
+    try {
+      return v ? JSON.parse(v) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const ctx = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: headers["lambda-runtime-invoked-function-arn"],
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: headers["lambda-runtime-aws-request-id"],
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    identity: parse(headers["lambda-runtime-cognito-identity"]),
+    clientContext: parse(headers["lambda-runtime-client-context"]),
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    succeed: (result) => done(null, result),
+    fail: (err) => done(err === undefined || err === null ? "handled" : err),
+    done: (err, result) => done(err, result),
+  };
+  return ctx;
+}
+
+async function post(requestId, kind, body, errorType) {
+  const headers = errorType ? { "Lambda-Runtime-Function-Error-Type": errorType } : {};
+  await request("POST", `/2018-06-01/runtime/invocation/${requestId}/${kind}`, body, headers);
+}
+
+async function invokeOnce(handler, next) {
+  const requestId = next.headers["lambda-runtime-aws-request-id"];
+  currentRequestId = requestId;
+  if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
+  const outcome = await new Promise((resolve) => {
+    let settled = false;
+    const done = (err, result) => {
+      if (settled) return;
+      settled = true;
+      resolve({ err, result });
+    };
+    let event;
+    try {
+      event = JSON.parse(next.body.toString("utf8") || "null");
+    } catch (e) {
+      done(e);
+      return;
+    }
+    const context = makeContext(next.headers, done);
+    try {
+      const ret = handler(event, context, done);
+      if (ret && typeof ret.then === "function") {
+        ret.then((r) => done(null, r), (e) => done(e === undefined ? new Error("undefined") : e));
+      } else if (handler.length < 3 && !settled) {
+        // A synchronous handler without a callback: its return value is the result.
+        done(null, ret);
+      }
+    } catch (e) {
+      done(e);
+    }
+  });
+  if (outcome.err !== null && outcome.err !== undefined) {
+    const doc = errorDoc(outcome.err);
+    logError(doc);
+    await post(requestId, "error", JSON.stringify(doc), doc.errorType);
+    return;
+  }
+  let payload;
+  try {
+    payload = JSON.stringify(outcome.result === undefined ? null : outcome.result);
+  } catch (e) {
+    const doc = { errorType: "Runtime.MarshalError", errorMessage: `Unable to stringify response body: ${e.message}`, trace: [] };
+    logError(doc);
+    await post(requestId, "error", JSON.stringify(doc), doc.errorType);
+    return;
+  }
+  await post(requestId, "response", payload);
+}
+
+async function main() {
+  patchConsole();
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (e) {
+    const doc = errorDoc(e, e.lambdaType || "Runtime.ImportModuleError");
+    if (doc.errorType === "Runtime.ImportModuleError" || doc.errorType === "Runtime.UserCodeSyntaxError") {
+      doc.errorMessage = `${e.name || "Error"}: ${e.message}`;
+    }
+    logError(doc);
+    await request("POST", "/2018-06-01/runtime/init/error", JSON.stringify(doc), {
+      "Lambda-Runtime-Function-Error-Type": doc.errorType,
+    });
+    process.exit(1);
+  }
+  process.on("unhandledRejection", (reason) => {
+    const doc = errorDoc(reason, "Runtime.UnhandledPromiseRejection");
+    logError(doc);
+    if (currentRequestId) {
+      post(currentRequestId, "error", JSON.stringify(doc), doc.errorType).finally(() => process.exit(128));
+    } else {
+      process.exit(128);
+    }
+  });
+  process.on("uncaughtException", (err) => {
+    const doc = errorDoc(err);
+    logError(doc);
+    if (currentRequestId) {
+      post(currentRequestId, "error", JSON.stringify(doc), doc.errorType).finally(() => process.exit(129));
+    } else {
+      process.exit(129);
+    }
+  });
+  for (;;) {
+    const next = await request("GET", "/2018-06-01/runtime/invocation/next");
+    if (next.status !== 200) {
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
+    await invokeOnce(handler, next);
+  }
+}
+
+main();
