@@ -348,11 +348,20 @@ impl Environment {
         };
         let elapsed = started.elapsed();
         self.logs.drain_output().await;
+        // Init Duration goes on the first REPORT of an on-demand environment (a provisioned
+        // one was initialized before anyone waited for it).
         let init = {
             let mut reported = self.init_reported.lock().unwrap_or_else(|p| p.into_inner());
-            let first = !*reported;
+            let first = !*reported && !self.provisioned;
             *reported = true;
-            first.then(|| started.duration_since(self.started))
+            let done = self
+                .endpoint
+                .shared
+                .initialized_at
+                .get()
+                .copied()
+                .unwrap_or(started);
+            first.then(|| done.saturating_duration_since(self.started))
         };
         let peak = self.process.lock().await.peak_memory_bytes();
         self.logs

@@ -61,6 +61,8 @@ pub struct Shared {
     current: Mutex<Option<(String, oneshot::Sender<RuntimeResult>)>>,
     /// Becomes true at the runtime's first `/next`: its init is over.
     pub initialized: watch::Sender<bool>,
+    /// When that happened.
+    pub initialized_at: std::sync::OnceLock<std::time::Instant>,
     pub init_error: watch::Sender<Option<InitError>>,
 }
 
@@ -86,6 +88,7 @@ pub async fn start() -> std::io::Result<Endpoint> {
         events: AsyncMutex::new(rx),
         current: Mutex::new(None),
         initialized: watch::channel(false).0,
+        initialized_at: std::sync::OnceLock::new(),
         init_error: watch::channel(None).0,
     });
     let serving = shared.clone();
@@ -245,6 +248,7 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, usize>
 }
 
 async fn next(shared: &Shared) -> Response<Full<Bytes>> {
+    shared.initialized_at.get_or_init(std::time::Instant::now);
     shared.initialized.send_replace(true);
     let event = {
         let mut events = shared.events.lock().await;
