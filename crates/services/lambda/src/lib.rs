@@ -10,6 +10,7 @@
 //!   endpoints and log pipelines, warm pools and concurrency.
 //! - `invoke.rs`, `asynchronous.rs`: Invoke, synchronously and through the delivery queue.
 //! - `ric/`: nimbus's runtime interface clients for Python and Node.js, built into the binary.
+//! - `sdk.rs`: boto3 and the AWS SDK for JavaScript v3 for functions, when the host lacks them.
 //! - `service.rs`: the service state and its restJson1 edge.
 
 pub mod asynchronous;
@@ -21,6 +22,7 @@ pub mod generated;
 pub mod invoke;
 pub mod names;
 pub mod runtimes;
+pub mod sdk;
 pub mod service;
 pub mod storage;
 

@@ -103,10 +103,10 @@ impl Lambda {
         for note in &sandbox.notes {
             tracing::warn!("lambda: {note}");
         }
+        let sdks = Arc::new(crate::sdk::Sdks::new(crate::sdk::default_cache(&config.work_dir)));
         let host = Host {
             runtime_dir,
-            python_sdk: None,
-            node_sdk: None,
+            sdks,
             endpoint_url: config.endpoint_url.clone(),
             hidden: config.hidden.clone(),
             terminal_logs: config.terminal_logs,

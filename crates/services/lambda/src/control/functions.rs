@@ -316,6 +316,9 @@ pub async fn create(
         storage::put_function(w, &scope, &f.name, &record)?;
         Ok(answer)
     })?;
+    if let Ok(rt) = lambda.runtimes.resolve(runtime) {
+        lambda.engine.prepare(&rt);
+    }
     // The function is being created: the response shows Pending, as Lambda's does; every
     // later read sees it Active (there is nothing to wait for here).
     answer.state = Some("Pending".into());

@@ -37,11 +37,10 @@ pub struct Snapshot {
 }
 
 /// Host-wide settings environments are started with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Host {
     pub runtime_dir: PathBuf,
-    pub python_sdk: Option<PathBuf>,
-    pub node_sdk: Option<PathBuf>,
+    pub sdks: std::sync::Arc<crate::sdk::Sdks>,
     pub endpoint_url: String,
     pub hidden: Vec<PathBuf>,
     pub terminal_logs: bool,
@@ -121,17 +120,39 @@ impl Environment {
             writable: false,
         });
         mounts.extend(opt.clone());
+        let interpreter = snapshot.runtime.interpreter.clone().unwrap_or_default();
         let sdk = match snapshot.runtime.family {
-            Family::Python => host.python_sdk.clone(),
-            Family::Node => host.node_sdk.clone(),
+            Family::Python => host.sdks.python(&interpreter).await,
+            Family::Node => host.sdks.node(&interpreter).await,
             Family::Provided => None,
         }
         .map(|d| Mount {
             host: d,
-            inside: "/var/runtime/sdk".into(),
+            inside: "/var/sdk".into(),
             writable: false,
         });
         mounts.extend(sdk.clone());
+        if let (Family::Node, Some(sdk)) = (snapshot.runtime.family, &sdk) {
+            // ES modules ignore NODE_PATH and resolve packages by walking up from the importing
+            // file: /var/task/index.mjs finds /var/node_modules (Lambda's runtime SDK is found
+            // the same way). Without bubblewrap the walk passes the package cache's parent.
+            let modules = sdk.host.join("node_modules");
+            match sandbox.backend() {
+                nimbus_sandbox::Backend::Bubblewrap => mounts.push(Mount {
+                    host: modules,
+                    inside: "/var/node_modules".into(),
+                    writable: false,
+                }),
+                nimbus_sandbox::Backend::Plain => {
+                    if let Some(parent) = snapshot.code_dir.parent() {
+                        let link = parent.join("node_modules");
+                        if !link.exists() {
+                            let _ = std::os::unix::fs::symlink(&modules, &link);
+                        }
+                    }
+                }
+            }
+        }
         let task_root = sandbox.visible(&task).display().to_string();
         let runtime_root = sandbox.visible(&runtime).display().to_string();
         let opt_root = opt

@@ -113,6 +113,25 @@ impl Engine {
         &self.sandbox
     }
 
+    /// Starts providing the runtime's SDK in the background, so the first cold start does not
+    /// wait for it.
+    pub fn prepare(&self, runtime: &crate::runtimes::Resolved) {
+        let sdks = self.host.sdks.clone();
+        let Some(interpreter) = runtime.interpreter.clone() else { return };
+        let family = runtime.family;
+        tokio::spawn(async move {
+            match family {
+                crate::runtimes::Family::Python => {
+                    sdks.python(&interpreter).await;
+                }
+                crate::runtimes::Family::Node => {
+                    sdks.node(&interpreter).await;
+                }
+                crate::runtimes::Family::Provided => {}
+            }
+        });
+    }
+
     fn acquire_slot(
         &self,
         s: &Snapshot,
