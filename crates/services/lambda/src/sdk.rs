@@ -43,24 +43,34 @@ pub fn default_cache(fallback: &Path) -> PathBuf {
         return PathBuf::from(x).join("nimbus").join("sdk");
     }
     match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(home) => PathBuf::from(home).join(".cache").join("nimbus").join("sdk"),
+        Some(home) => PathBuf::from(home)
+            .join(".cache")
+            .join("nimbus")
+            .join("sdk"),
         None => fallback.join("sdk"),
     }
 }
 
 async fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     matches!(cmd.status().await, Ok(s) if s.success())
 }
 
 async fn run_logged(cmd: &mut Command, what: &str) -> bool {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     match cmd.output().await {
         Ok(out) if out.status.success() => true,
         Ok(out) => {
             let err = String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = err.lines().rev().take(3).collect();
-            tracing::warn!("{what} failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | "));
+            tracing::warn!(
+                "{what} failed: {}",
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            );
             false
         }
         Err(e) => {
@@ -140,7 +150,13 @@ impl Sdks {
     }
 }
 
-fn finish(installed: bool, staging: &Path, dir: &Path, what: &str, advice: &str) -> Option<PathBuf> {
+fn finish(
+    installed: bool,
+    staging: &Path,
+    dir: &Path,
+    what: &str,
+    advice: &str,
+) -> Option<PathBuf> {
     if installed
         && std::fs::write(staging.join(COMPLETE), b"").is_ok()
         && (std::fs::rename(staging, dir).is_ok() || dir.join(COMPLETE).exists())

@@ -103,7 +103,9 @@ impl Lambda {
         for note in &sandbox.notes {
             tracing::warn!("lambda: {note}");
         }
-        let sdks = Arc::new(crate::sdk::Sdks::new(crate::sdk::default_cache(&config.work_dir)));
+        let sdks = Arc::new(crate::sdk::Sdks::new(crate::sdk::default_cache(
+            &config.work_dir,
+        )));
         let host = Host {
             runtime_dir,
             sdks,

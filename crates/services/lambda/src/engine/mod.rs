@@ -117,7 +117,9 @@ impl Engine {
     /// wait for it.
     pub fn prepare(&self, runtime: &crate::runtimes::Resolved) {
         let sdks = self.host.sdks.clone();
-        let Some(interpreter) = runtime.interpreter.clone() else { return };
+        let Some(interpreter) = runtime.interpreter.clone() else {
+            return;
+        };
         let family = runtime.family;
         tokio::spawn(async move {
             match family {
