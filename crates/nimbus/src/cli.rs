@@ -16,6 +16,63 @@ pub struct Cli {
 pub enum Command {
     /// Serve every AWS API on one port.
     Serve(ServeArgs),
+    /// Invoke a function on a running nimbus and print its result (its log tail on stderr).
+    Invoke(InvokeArgs),
+    /// Print a function's logs (`--follow` to keep printing new ones).
+    Logs(LogsArgs),
+    /// List the functions of a running nimbus.
+    Functions(ClientArgs),
+}
+
+/// Where the running nimbus is.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The nimbus to talk to.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:4566",
+        env = "AWS_ENDPOINT_URL"
+    )]
+    pub endpoint: String,
+    /// The region of the function.
+    #[arg(long, default_value = "us-east-1", env = "AWS_DEFAULT_REGION")]
+    pub region: String,
+    /// The access key whose account to use (a 12-digit key is the account itself).
+    #[arg(
+        long,
+        default_value = "test",
+        env = "AWS_ACCESS_KEY_ID",
+        hide_env_values = true
+    )]
+    pub access_key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// Function name or ARN.
+    pub name: String,
+    /// The event: JSON text, or @FILE to read it from a file.
+    #[arg(long, default_value = "{}")]
+    pub payload: String,
+    /// Version or alias to invoke.
+    #[arg(long)]
+    pub qualifier: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Function name.
+    pub name: String,
+    /// Keep printing new events until interrupted.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// How far back to start, in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub since_minutes: u64,
+    #[command(flatten)]
+    pub client: ClientArgs,
 }
 
 #[derive(Debug, Args)]

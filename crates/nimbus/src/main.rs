@@ -1,6 +1,8 @@
 //! The `nimbus` command.
 
 mod cli;
+mod client;
+mod commands;
 mod run;
 
 use clap::Parser;
@@ -16,5 +18,8 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Serve(args) => run::serve(args),
+        cli::Command::Invoke(args) => commands::invoke(args),
+        cli::Command::Logs(args) => commands::logs(args),
+        cli::Command::Functions(args) => commands::functions(args),
     }
 }

@@ -89,7 +89,11 @@ async fn run(args: ServeArgs) -> ExitCode {
         }),
     );
     let deliveries = tokio::spawn(Arc::new(dispatcher).run());
-    let reaper = tokio::spawn(reap_idle(lambda.clone()));
+    let idle = Duration::from_secs(args.lambda.lambda_idle_seconds.max(1));
+    let reaper = tokio::spawn(reap_idle(
+        lambda.clone(),
+        (idle / 2).min(Duration::from_secs(5)),
+    ));
     let data = if args.ephemeral {
         "in memory (--ephemeral)".to_string()
     } else {
@@ -151,7 +155,7 @@ fn lambda_service(
     }
     let l = &args.lambda;
     config.account_concurrency = l.lambda_concurrency;
-    config.idle_timeout = Duration::from_secs(l.lambda_idle_seconds);
+    config.idle_timeout = Duration::from_secs(l.lambda_idle_seconds.max(1));
     config.runtimes = l.runtimes.clone();
     config.plain_processes = l.no_sandbox;
     config.terminal_logs = !l.quiet_functions;
@@ -165,8 +169,8 @@ fn lambda_service(
 }
 
 /// Stops execution environments that have been idle too long.
-async fn reap_idle(lambda: Arc<nimbus_lambda::Lambda>) {
-    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+async fn reap_idle(lambda: Arc<nimbus_lambda::Lambda>, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
     loop {
         ticker.tick().await;
         lambda.engine.reap_idle();

@@ -37,7 +37,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_body_bytes: 16 * 1024 * 1024 + 64 * 1024,
-            max_rest_body_bytes: 69_905_067 + 64 * 1024,
+            max_rest_body_bytes: 69_905_067,
             drain_timeout: Duration::from_secs(10),
         }
     }
@@ -131,7 +131,15 @@ async fn handle(
                         .downcast_ref::<http_body_util::LengthLimitError>()
                         .is_some()
                     {
-                        AwsError::request_too_large(shared.config.max_rest_body_bytes)
+                        AwsError::new(
+                            413,
+                            "",
+                            "RequestEntityTooLargeException",
+                            format!(
+                                "Request must be smaller than {} bytes for the {operation} operation",
+                                shared.config.max_rest_body_bytes
+                            ),
+                        )
                     } else {
                         AwsError::serialization("the request body could not be read completely")
                     };

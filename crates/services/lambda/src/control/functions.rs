@@ -185,11 +185,18 @@ fn accept_code(lambda: &Lambda, code: &FunctionCode) -> Result<(Vec<u8>, String,
 }
 
 pub(crate) fn package(lambda: &Lambda, zip: Vec<u8>) -> Result<(Vec<u8>, String, String)> {
+    // The request limit (69905067 bytes of base64) is what holds zips to 50 MB on Lambda;
+    // this catches a zip that arrives another way at the same size.
     if zip.len() > code::MAX_ZIPPED {
-        return Err(ErrorCode::RequestTooLargeException.error(format!(
-            "Request must be smaller than {} bytes for the operation",
-            code::MAX_ZIPPED
-        )));
+        return Err(nimbus_protocol::AwsError::new(
+            413,
+            "",
+            "RequestEntityTooLargeException",
+            format!(
+                "Zipped size must be smaller than {} bytes",
+                code::MAX_ZIPPED
+            ),
+        ));
     }
     code::check(&zip)?;
     let (b64, hex) = code::digests(&zip);

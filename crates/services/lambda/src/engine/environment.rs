@@ -12,6 +12,7 @@ use nimbus_store::Store;
 use tokio::sync::oneshot;
 
 use super::logs::{self, Item, Sink};
+use super::platform;
 use super::runtime_api::{self, Endpoint, Event, RuntimeResult};
 use crate::runtimes::{Family, Resolved};
 
@@ -235,7 +236,8 @@ impl Environment {
     }
 
     /// Waits until the runtime asks for its first event (its init is done), fails, or exits.
-    pub async fn wait_initialized(&self, limit: Duration) -> Result<(), Bytes> {
+    /// An init that outlasts `limit` fails like a timed-out invocation of `request_id`.
+    pub async fn wait_initialized(&self, limit: Duration, request_id: &str) -> Result<(), Bytes> {
         let mut ready = self.endpoint.shared.initialized.subscribe();
         let mut init_error = self.endpoint.shared.init_error.subscribe();
         let deadline = tokio::time::sleep(limit);
@@ -250,8 +252,19 @@ impl Environment {
             tokio::select! {
                 _ = ready.changed() => {}
                 _ = init_error.changed() => {}
-                code = self.exited() => return Err(self.exit_error(None, code).await),
-                _ = &mut deadline => return Err(error_doc("Runtime.InitTimeout", &format!("Init phase timed out after {:.2} seconds", limit.as_secs_f64()))),
+                code = self.exited() => {
+                    // The runtime may post /init/error and exit at once: its error wins.
+                    if let Some(e) = self.endpoint.shared.init_error.borrow().clone() {
+                        return Err(e.body);
+                    }
+                    return Err(self.exit_error(None, code).await);
+                }
+                _ = &mut deadline => {
+                    let stamp = nimbus_core::time::Civil::from_millis(nimbus_core::time::now_millis()).iso8601();
+                    let message = format!("{stamp} {request_id} Task timed out after {:.2} seconds", self.snapshot.timeout.as_secs_f64());
+                    self.logs.send(Item::Platform(message.clone())).await;
+                    return Err(Bytes::from(serde_json::json!({"errorMessage": message}).to_string()));
+                }
             }
         }
     }
@@ -301,9 +314,10 @@ impl Environment {
             self.logs.send(Item::BeginTail).await;
         }
         self.logs
-            .send(Item::Platform(format!(
-                "START RequestId: {} Version: {}",
-                inv.request_id, self.snapshot.version
+            .send(Item::Platform(platform::start(
+                self.snapshot.json_logs,
+                &inv.request_id,
+                &self.snapshot.version,
             )))
             .await;
         let timeout = self.snapshot.timeout;
@@ -325,6 +339,7 @@ impl Environment {
             result: tx,
         };
         let mut healthy = true;
+        let mut timed_out = false;
         let outcome = if self.endpoint.events.send(event).await.is_err() {
             healthy = false;
             Outcome::Error(error_doc(
@@ -359,6 +374,7 @@ impl Environment {
                 }
                 _ = tokio::time::sleep(timeout) => {
                     healthy = false;
+                    timed_out = true;
                     self.process.lock().await.kill();
                     let stamp = nimbus_core::time::Civil::from_millis(nimbus_core::time::now_millis()).iso8601();
                     let message = format!("{stamp} {} Task timed out after {:.2} seconds", inv.request_id, timeout.as_secs_f64());
@@ -368,6 +384,11 @@ impl Environment {
             }
         };
         let elapsed = started.elapsed();
+        let status = match (&outcome, timed_out) {
+            (_, true) => platform::Status::Timeout,
+            (Outcome::Error(_), _) => platform::Status::Error,
+            (Outcome::Response(_), _) => platform::Status::Success,
+        };
         self.logs.drain_output().await;
         // Init Duration goes on the first REPORT of an on-demand environment (a provisioned
         // one was initialized before anyone waited for it).
@@ -385,17 +406,25 @@ impl Environment {
             first.then(|| done.saturating_duration_since(self.started))
         };
         let peak = self.process.lock().await.peak_memory_bytes();
+        let json = self.snapshot.json_logs;
         self.logs
-            .send(Item::Platform(format!("END RequestId: {}", inv.request_id)))
-            .await;
-        self.logs
-            .send(Item::Platform(report_line(
+            .send(Item::Platform(platform::end(
+                json,
                 &inv.request_id,
                 elapsed,
-                self.snapshot.memory_mb,
-                peak,
-                init,
+                status,
             )))
+            .await;
+        let report = platform::Report {
+            request_id: &inv.request_id,
+            elapsed,
+            memory_mb: self.snapshot.memory_mb,
+            peak_bytes: peak,
+            init,
+            status,
+        };
+        self.logs
+            .send(Item::Platform(platform::report(json, &report)))
             .await;
         let tail = if inv.tail {
             let (ttx, trx) = oneshot::channel();
@@ -425,16 +454,12 @@ impl Environment {
     /// Records an init failure in the log stream, as Lambda's INIT_REPORT does.
     pub async fn log_init_failure(&self, body: &Bytes) {
         let doc: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        let kind = doc["errorType"]
-            .as_str()
-            .unwrap_or("Runtime.Unknown")
-            .to_string();
-        self.logs
-            .send(Item::Platform(format!(
-                "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}",
-                self.started.elapsed().as_secs_f64() * 1000.0
-            )))
-            .await;
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let line = match doc["errorType"].as_str() {
+            Some(kind) => format!("INIT_REPORT Init Duration: {ms:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}"),
+            None => format!("INIT_REPORT Init Duration: {ms:.2} ms\tPhase: init\tStatus: timeout"),
+        };
+        self.logs.send(Item::Platform(line)).await;
     }
 }
 
@@ -449,28 +474,6 @@ async fn over_memory(env: &Environment, limit: u64, watch: bool) {
             return;
         }
     }
-}
-
-fn report_line(
-    request_id: &str,
-    elapsed: Duration,
-    memory_mb: u32,
-    peak: u64,
-    init: Option<Duration>,
-) -> String {
-    let ms = elapsed.as_secs_f64() * 1000.0;
-    let billed = (ms.ceil() as u64).max(1);
-    let used = peak.div_ceil(1024 * 1024).min(u64::from(memory_mb));
-    let mut line = format!(
-        "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {memory_mb} MB\tMax Memory Used: {used} MB\t"
-    );
-    if let Some(init) = init {
-        line.push_str(&format!(
-            "Init Duration: {:.2} ms\t",
-            init.as_secs_f64() * 1000.0
-        ));
-    }
-    line
 }
 
 /// Lambda's environment variables for the runtime, then the function's own.

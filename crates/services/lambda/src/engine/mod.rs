@@ -7,6 +7,7 @@
 
 pub mod environment;
 pub mod logs;
+pub mod platform;
 pub mod runtime_api;
 
 use std::collections::HashMap;
@@ -260,10 +261,10 @@ impl Engine {
                 }
             },
         };
-        // The init phase has its own limit (10 s on Lambda); a runtime that fails it is reported
-        // as the invocation's error and the environment is dropped.
-        let init_limit = Duration::from_secs(10).max(s.timeout);
-        if let Err(doc) = env.wait_initialized(init_limit).await {
+        // Lambda gives init 10 s, then tries it again within the invocation's own timeout; a
+        // runtime that fails init is the invocation's error and its environment is dropped.
+        let init_limit = Duration::from_secs(10) + s.timeout;
+        if let Err(doc) = env.wait_initialized(init_limit, &inv.request_id).await {
             env.log_init_failure(&doc).await;
             env.stop().await;
             return Ok(InvokeResult {
@@ -368,7 +369,11 @@ impl Engine {
                 let Ok(env) = engine.cold_start(&s, true).await else {
                     break;
                 };
-                if env.wait_initialized(Duration::from_secs(10)).await.is_err() {
+                if env
+                    .wait_initialized(Duration::from_secs(10), "")
+                    .await
+                    .is_err()
+                {
                     env.stop().await;
                     break;
                 }
