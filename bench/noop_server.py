@@ -74,7 +74,24 @@ def dynamodb(method: bytes, path: bytes, headers: dict, body: bytes) -> tuple[in
     return 200, JSON_10, b"{}"
 
 
-SERVICES = {"dynamodb": dynamodb}
+# ---------------------------------------------------------------------------------------------
+# Lambda: Invoke answers a small JSON result, as a trivial warm function would; the control-plane
+# calls a benchmark makes answer minimal valid documents.
+
+JSON = b"application/json"
+_INVOKE_RESULT = b'{"ok": true}'
+
+
+def lambda_(method: bytes, path: bytes, headers: dict, body: bytes) -> tuple:
+    if path.endswith(b"/invocations"):
+        return 200, JSON, _INVOKE_RESULT, ((b"X-Amz-Executed-Version", b"$LATEST"),)
+    if method == b"POST" and path.rstrip(b"/").endswith(b"/functions"):
+        name = json.loads(body or b"{}").get("FunctionName", "f")
+        return 201, JSON, json.dumps({"FunctionName": name, "State": "Active", "Version": "$LATEST"}).encode()
+    return 200, JSON, b"{}"
+
+
+SERVICES = {"dynamodb": dynamodb, "lambda": lambda_}
 
 # ---------------------------------------------------------------------------------------------
 # HTTP/1.1 with keep-alive; requests carry a Content-Length (no chunked bodies).
@@ -94,10 +111,12 @@ async def serve_connection(service, reader: asyncio.StreamReader, writer: asynci
                 headers[name.strip().lower()] = value.strip()
             length = int(headers.get(b"content-length", b"0"))
             body = await reader.readexactly(length) if length else b""
-            status, content_type, payload = _HEALTH if method == b"GET" else service(method, path, headers, body)
+            answer = _HEALTH if method == b"GET" and b"/functions" not in path else service(method, path, headers, body)
+            status, content_type, payload = answer[:3]
+            extra = b"".join(b"%s: %s\r\n" % kv for kv in (answer[3] if len(answer) > 3 else ()))
             writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
-                         b"x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n\r\n%s"
-                         % (status, b"OK" if status == 200 else b"Error", content_type, len(payload), payload))
+                         b"x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n%s\r\n%s"
+                         % (status, b"OK" if status < 300 else b"Error", content_type, len(payload), extra, payload))
             if headers.get(b"connection", b"").lower() == b"close":
                 break
             await writer.drain()

@@ -269,3 +269,66 @@ def localstack(services: tuple[str, ...], ready_timeout: float = 60) -> Target:
                 f"failed on first use{where}")
 
     return Target("localstack", install, launch, diagnose=diagnose)
+
+
+MINISTACK_VENV = PEERS_DIR / "ministack"
+SLS_DIR = PEERS_DIR / "sls"
+
+
+def ministack() -> Target:
+    """ministack (PyPI), whose Lambda runs functions with a local executor (no Docker). It gets a
+    venv of its own: its pins conflict with the benchmark client's boto3."""
+
+    def install() -> str:
+        _pip_install(MINISTACK_VENV, sys.executable, "ministack", ["ministack"])
+        return _pip_version(MINISTACK_VENV, "ministack")
+
+    def launch(port: int, workdir: Path) -> LaunchSpec:
+        env = {"GATEWAY_PORT": str(port), "BIND_HOST": HOST, "LAMBDA_EXECUTOR": "local",
+               "LOG_LEVEL": "WARNING", "TMPDIR": str(workdir)}
+        return LaunchSpec([str(MINISTACK_VENV / "bin" / "ministack")], env=env, cwd=workdir, ready_timeout=60)
+
+    return Target("ministack", install, launch)
+
+
+def serverless_offline(handler_dir: Path, functions: dict[str, str], runtime: str = "python3.11") -> Target:
+    """serverless-offline 13 (npm, with serverless 3): each function of `functions`
+    (name -> handler in `handler_dir`) behind an httpApi route and on the Lambda invoke endpoint,
+    which listens on PORT+1. Function names there are `bench-dev-<name>`."""
+    serverless_js = SLS_DIR / "node_modules" / "serverless" / "bin" / "serverless.js"
+
+    def install() -> str:
+        if not serverless_js.exists():
+            if not shutil.which("npm"):
+                raise Unavailable("node/npm are not installed")
+            SLS_DIR.mkdir(parents=True, exist_ok=True)
+            log(f"  npm install serverless@3 serverless-offline@13 into {SLS_DIR.relative_to(REPO_DIR)} ...")
+            run_checked(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(SLS_DIR),
+                         "serverless@3", "serverless-offline@13"], "npm install serverless-offline", timeout=NPM_TIMEOUT)
+        return _npm_version(SLS_DIR / "node_modules" / "serverless-offline")
+
+    def launch(port: int, workdir: Path) -> LaunchSpec:
+        service = workdir / "service"
+        service.mkdir(parents=True, exist_ok=True)
+        for f in handler_dir.iterdir():
+            if f.is_file():
+                shutil.copy(f, service / f.name)
+        lines = ["service: bench", "frameworkVersion: '3'", "provider:", "  name: aws", f"  runtime: {runtime}",
+                 "  stage: dev", "  region: us-east-1", "plugins:", "  - serverless-offline", "functions:"]
+        for name, handler in functions.items():
+            lines += [f"  {name}:", f"    handler: {handler}", "    timeout: 30",
+                      "    events:", f"      - httpApi: {{path: /{name}, method: post}}"]
+        (service / "serverless.yml").write_text("\n".join(lines) + "\n")
+        (workdir / "home").mkdir(exist_ok=True)
+        env = {"HOME": str(workdir / "home"), "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
+               "NODE_PATH": str(SLS_DIR / "node_modules")}
+        # serverless resolves its plugins from the service directory's node_modules.
+        link = service / "node_modules"
+        if not link.exists():
+            link.symlink_to(SLS_DIR / "node_modules")
+        return LaunchSpec(["node", str(serverless_js), "offline", "start", "--host", HOST,
+                           "--httpPort", str(port), "--lambdaPort", str(port + 1),
+                           "--websocketPort", str(port + 2), "--albPort", str(port + 3), "--noPrependStageInUrl"],
+                          env=env, cwd=service, ready_timeout=60)
+
+    return Target("serverless-offline", install, launch)

@@ -1,6 +1,5 @@
 //! `nimbus serve`: open the store, register services, serve until a signal, shut down cleanly.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,13 +9,14 @@ use nimbus_dynamodb::{DynamoDb, DynamoDbStreams};
 use nimbus_lambda::LambdaConfig;
 use nimbus_server::{Registry, ServerConfig};
 use nimbus_store::{Location, Store};
-use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
 
 pub fn serve(args: ServeArgs) -> ExitCode {
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One current-thread runtime per I/O thread (see nimbus_server::serve_on_threads); this is
+    // the first, which also runs the background tasks.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -48,9 +48,10 @@ async fn run(args: ServeArgs) -> ExitCode {
     registry.add_json(Arc::new(nimbus_logs::Logs::new(store.clone())));
 
     let addr = format!("{}:{}", args.host, args.port);
-    let listener = match addr.parse::<SocketAddr>() {
-        Ok(sock) => TcpListener::bind(sock).await,
-        Err(_) => TcpListener::bind(&addr).await,
+    let listener = match tokio::net::lookup_host(&addr).await.map(|mut a| a.next()) {
+        Ok(Some(sock)) => nimbus_server::bind(sock),
+        Ok(None) => Err(std::io::Error::other("the address resolves to nothing")),
+        Err(e) => Err(e),
     };
     let listener = match listener {
         Ok(l) => l,
@@ -108,8 +109,9 @@ async fn run(args: ServeArgs) -> ExitCode {
         store.clone(),
         Duration::from_millis(args.ttl_sweep_ms.max(10)),
     ));
-    nimbus_server::serve(
+    nimbus_server::serve_on_threads(
         listener,
+        io_threads(),
         registry,
         ServerConfig::default(),
         shutdown_signal(),
@@ -166,6 +168,15 @@ fn lambda_service(
         .collect();
     let lambda = nimbus_lambda::Lambda::new(store.clone(), config, waker.clone())?;
     Ok((Arc::new(lambda), scratch))
+}
+
+/// I/O threads: one per CPU (`NIMBUS_IO_THREADS` overrides).
+fn io_threads() -> usize {
+    std::env::var("NIMBUS_IO_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, 64)
 }
 
 /// Stops execution environments that have been idle too long.

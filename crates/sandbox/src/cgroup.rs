@@ -33,6 +33,33 @@ pub struct Cgroups {
 pub(crate) struct Cgroup {
     dirs: Vec<PathBuf>,
     v2: bool,
+    /// The usage and peak files, kept open: they are read after every invocation.
+    current: Option<fs::File>,
+    peak: Option<fs::File>,
+}
+
+impl Cgroup {
+    fn new(dirs: Vec<PathBuf>, v2: bool) -> Cgroup {
+        let (current, peak) = if v2 {
+            ("memory.current", "memory.peak")
+        } else {
+            ("memory.usage_in_bytes", "memory.max_usage_in_bytes")
+        };
+        Cgroup {
+            current: fs::File::open(dirs[0].join(current)).ok(),
+            peak: fs::File::open(dirs[0].join(peak)).ok(),
+            dirs,
+            v2,
+        }
+    }
+}
+
+/// A number file of the cgroup file system, read from the start.
+fn read_open(file: &Option<fs::File>) -> Option<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = [0u8; 32];
+    let n = file.as_ref()?.read_at(&mut buf, 0).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 /// Our own cgroup path in the hierarchy whose controller list contains `controller` (v1), or in
@@ -121,10 +148,7 @@ impl Cgroups {
                 if let Some(p) = pids {
                     let _ = fs::write(dir.join("pids.max"), p.to_string());
                 }
-                Ok(Cgroup {
-                    dirs: vec![dir],
-                    v2: true,
-                })
+                Ok(Cgroup::new(vec![dir], true))
             }
             Layout::V1 {
                 memory: mem_base,
@@ -146,7 +170,7 @@ impl Cgroups {
                         dirs.push(dir);
                     }
                 }
-                Ok(Cgroup { dirs, v2: false })
+                Ok(Cgroup::new(dirs, false))
             }
         }
     }
@@ -172,10 +196,6 @@ impl Drop for Cgroups {
     }
 }
 
-fn read_u64(path: &Path) -> Option<u64> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
 impl Cgroup {
     /// The `cgroup.procs` files a process writes "0" to in order to join this cgroup.
     pub(crate) fn procs_files(&self) -> io::Result<Vec<std::ffi::CString>> {
@@ -194,21 +214,11 @@ impl Cgroup {
     }
 
     pub(crate) fn memory_bytes(&self) -> Option<u64> {
-        let file = if self.v2 {
-            "memory.current"
-        } else {
-            "memory.usage_in_bytes"
-        };
-        read_u64(&self.memory_dir().join(file))
+        read_open(&self.current)
     }
 
     pub(crate) fn peak_bytes(&self) -> Option<u64> {
-        let file = if self.v2 {
-            "memory.peak"
-        } else {
-            "memory.max_usage_in_bytes"
-        };
-        read_u64(&self.memory_dir().join(file)).or_else(|| self.memory_bytes())
+        read_open(&self.peak).or_else(|| self.memory_bytes())
     }
 
     pub(crate) fn oom_killed(&self) -> bool {

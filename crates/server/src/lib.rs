@@ -9,4 +9,4 @@ mod router;
 mod serve;
 
 pub use router::{AdminHandler, Registry};
-pub use serve::{serve, ServerConfig};
+pub use serve::{bind, serve, serve_on_threads, ServerConfig};

@@ -48,6 +48,79 @@ struct Shared {
     config: ServerConfig,
 }
 
+/// A listener on `addr` that other threads can bind too (SO_REUSEPORT): the kernel spreads
+/// connections among them.
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+/// Serves on `threads` I/O threads: this one, with `first`, and `threads - 1` more, each a
+/// current-thread runtime with its own listener on the same address. A connection is then
+/// handled start to finish on one thread, so the tasks of one request (a Lambda invocation and
+/// its runtime's Runtime API calls) hand work to each other without waking another CPU, which
+/// on a small or virtual machine costs more than the work itself.
+pub async fn serve_on_threads(
+    first: TcpListener,
+    threads: usize,
+    registry: Registry,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) {
+    let addr = match first.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "the listener has no address");
+            return;
+        }
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut others = Vec::new();
+    for i in 1..threads.max(1) {
+        let registry = registry.clone();
+        let config = config.clone();
+        let mut stop = stop_rx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("nimbus-io-{i}"))
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot start an I/O thread");
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match bind(addr) {
+                        Ok(listener) => {
+                            let stopped = async move {
+                                let _ = stop.wait_for(|s| *s).await;
+                            };
+                            serve(listener, registry, config, stopped).await;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "an I/O thread cannot listen; the others serve"),
+                    }
+                });
+            });
+        match spawned {
+            Ok(handle) => others.push(handle),
+            Err(e) => tracing::warn!(error = %e, "cannot start an I/O thread"),
+        }
+    }
+    serve(first, registry, config, shutdown).await;
+    let _ = stop_tx.send(true);
+    for handle in others {
+        let _ = handle.join();
+    }
+}
+
 /// Serves requests on `listener` until `shutdown` resolves, then stops accepting and waits
 /// (up to the drain timeout) for in-flight requests to finish.
 pub async fn serve(

@@ -68,9 +68,14 @@ impl LambdaConfig {
 const PYTHON_RIC: &str = include_str!("ric/python/bootstrap.py");
 const NODE_RIC: &str = include_str!("ric/node/bootstrap.mjs");
 
+/// Snapshots by (account, region, function, version), with the RevisionId they were built from.
+type SnapshotCache =
+    std::collections::HashMap<(String, String, String, String), (String, Arc<Snapshot>)>;
+
 /// The Lambda service.
 pub struct Lambda {
     pub store: Store,
+    snapshots: std::sync::Mutex<SnapshotCache>,
     pub config: LambdaConfig,
     pub runtimes: Runtimes,
     pub engine: Arc<Engine>,
@@ -106,8 +111,11 @@ impl Lambda {
         let sdks = Arc::new(crate::sdk::Sdks::new(crate::sdk::default_cache(
             &config.work_dir,
         )));
+        let socket_dir = config.work_dir.join("sockets");
+        std::fs::create_dir_all(&socket_dir)?;
         let host = Host {
             runtime_dir,
+            socket_dir,
             sdks,
             endpoint_url: config.endpoint_url.clone(),
             hidden: config.hidden.clone(),
@@ -123,6 +131,7 @@ impl Lambda {
         ));
         Ok(Lambda {
             store,
+            snapshots: Default::default(),
             runtimes: Runtimes::new(config.runtimes.clone()),
             config,
             engine,
@@ -219,7 +228,38 @@ impl Lambda {
     }
 
     /// What an environment of this version runs.
+    /// Snapshots are cached by function version and its RevisionId (which every change of code
+    /// or configuration replaces): a warm invocation then reads no package or layer metadata.
     pub fn snapshot(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+        executed: &str,
+        v: &VersionRecord,
+    ) -> Result<Arc<Snapshot>> {
+        let key = (
+            account.to_string(),
+            region.to_string(),
+            name.to_string(),
+            executed.to_string(),
+        );
+        let revision = v.config.revision_id.clone().unwrap_or_default();
+        {
+            let cache = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((rev, snap)) = cache.get(&key) {
+                if *rev == revision && snap.generation == v.generation {
+                    return Ok(snap.clone());
+                }
+            }
+        }
+        let snap = Arc::new(self.build_snapshot(account, region, name, executed, v)?);
+        let mut cache = self.snapshots.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (revision, snap.clone()));
+        Ok(snap)
+    }
+
+    fn build_snapshot(
         &self,
         account: &str,
         region: &str,

@@ -109,9 +109,14 @@ pub async fn put_provisioned(
     })?;
     let snapshot = lambda.snapshot(&ctx.account, &ctx.region, &f.name, &executed, &version)?;
     let q = f.qualifier.clone().unwrap_or_default();
-    lambda
-        .engine
-        .provision(&ctx.account, &ctx.region, &f.name, &q, snapshot, n as usize);
+    lambda.engine.provision(
+        &ctx.account,
+        &ctx.region,
+        &f.name,
+        &q,
+        (*snapshot).clone(),
+        n as usize,
+    );
     Ok(PutProvisionedConcurrencyConfigResponse {
         requested_provisioned_concurrent_executions: Some(n),
         allocated_provisioned_concurrent_executions: Some(0),

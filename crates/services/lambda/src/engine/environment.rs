@@ -11,7 +11,7 @@ use nimbus_sandbox::{Mount, Process, Sandbox, Spec};
 use nimbus_store::Store;
 use tokio::sync::oneshot;
 
-use super::logs::{self, Item, Sink};
+use super::logs::{self, Sink};
 use super::platform;
 use super::runtime_api::{self, Endpoint, Event, RuntimeResult};
 use crate::runtimes::{Family, Resolved};
@@ -41,6 +41,8 @@ pub struct Snapshot {
 #[derive(Clone)]
 pub struct Host {
     pub runtime_dir: PathBuf,
+    /// Where environments' Runtime API sockets are made.
+    pub socket_dir: PathBuf,
     pub sdks: std::sync::Arc<crate::sdk::Sdks>,
     pub endpoint_url: String,
     pub hidden: Vec<PathBuf>,
@@ -83,6 +85,9 @@ pub struct Environment {
     /// Init Duration, reported once by the first invocation.
     init_reported: Mutex<bool>,
     pub last_used: Mutex<Instant>,
+    /// The I/O thread whose runtime serves this environment's Runtime API: invocations from
+    /// that thread reach it without waking another CPU.
+    pub home: std::thread::ThreadId,
 }
 
 fn error_doc(error_type: &str, message: &str) -> Bytes {
@@ -103,7 +108,13 @@ impl Environment {
             nimbus_core::time::Civil::from_millis(nimbus_core::time::now_millis()).date_path(),
             snapshot.version
         );
-        let endpoint = runtime_api::start().await?;
+        // A socket path must fit sockaddr_un (108 bytes); past that the runtime uses TCP.
+        let socket = host.socket_dir.join(format!("{id}.sock"));
+        let socket = (socket.as_os_str().len() < 100).then_some(socket);
+        if let Some(dir) = socket.as_ref().and_then(|s| s.parent()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let endpoint = runtime_api::start(socket).await?;
         let task = Mount {
             host: snapshot.code_dir.clone(),
             inside: "/var/task".into(),
@@ -115,6 +126,13 @@ impl Environment {
             writable: false,
         };
         let mut mounts = vec![task.clone(), runtime.clone()];
+        // Only this environment's own socket is visible inside its sandbox.
+        let socket_mount = endpoint.socket.clone().map(|s| Mount {
+            host: s,
+            inside: "/var/runtime-api.sock".into(),
+            writable: true,
+        });
+        mounts.extend(socket_mount.clone());
         let opt = snapshot.layers_dir.as_ref().map(|d| Mount {
             host: d.clone(),
             inside: "/opt".into(),
@@ -183,7 +201,7 @@ impl Environment {
                 (PathBuf::from(path), vec![])
             }
         };
-        let env = environment(
+        let mut env = environment(
             &snapshot,
             host,
             &endpoint.address,
@@ -193,6 +211,12 @@ impl Environment {
             &opt_root,
             sdk_root.as_deref(),
         );
+        if let Some(m) = &socket_mount {
+            env.push((
+                "NIMBUS_RUNTIME_API_SOCKET".into(),
+                sandbox.visible(m).display().to_string(),
+            ));
+        }
         let spec = Spec {
             program,
             args,
@@ -232,6 +256,7 @@ impl Environment {
             started: Instant::now(),
             init_reported: Mutex::new(false),
             last_used: Mutex::new(Instant::now()),
+            home: std::thread::current().id(),
         })
     }
 
@@ -262,11 +287,17 @@ impl Environment {
                 _ = &mut deadline => {
                     let stamp = nimbus_core::time::Civil::from_millis(nimbus_core::time::now_millis()).iso8601();
                     let message = format!("{stamp} {request_id} Task timed out after {:.2} seconds", self.snapshot.timeout.as_secs_f64());
-                    self.logs.send(Item::Platform(message.clone())).await;
+                    self.logs.platform(message.clone());
                     return Err(Bytes::from(serde_json::json!({"errorMessage": message}).to_string()));
                 }
             }
         }
+    }
+
+    /// Leaves Init Duration off this environment's first REPORT: it was started ahead of any
+    /// invocation, so no caller waited for its init.
+    pub fn started_ahead(&self) {
+        *self.init_reported.lock().unwrap_or_else(|p| p.into_inner()) = true;
     }
 
     /// Resolves when the runtime process has exited, with its exit code.
@@ -301,9 +332,7 @@ impl Environment {
         } else {
             "Runtime.ExitError"
         };
-        self.logs
-            .send(Item::Platform(format!("{message}\n{kind}")))
-            .await;
+        self.logs.platform(format!("{message}\n{kind}"));
         error_doc(kind, &message)
     }
 
@@ -311,15 +340,13 @@ impl Environment {
     pub async fn invoke(&self, inv: Invocation, watch_memory: bool) -> Report {
         let started = Instant::now();
         if inv.tail {
-            self.logs.send(Item::BeginTail).await;
+            self.logs.begin_tail();
         }
-        self.logs
-            .send(Item::Platform(platform::start(
-                self.snapshot.json_logs,
-                &inv.request_id,
-                &self.snapshot.version,
-            )))
-            .await;
+        self.logs.platform(platform::start(
+            self.snapshot.json_logs,
+            &inv.request_id,
+            &self.snapshot.version,
+        ));
         let timeout = self.snapshot.timeout;
         let deadline_ms = nimbus_core::time::now_millis() + timeout.as_millis() as i64;
         let (tx, rx) = oneshot::channel();
@@ -369,7 +396,7 @@ impl Environment {
                     healthy = false;
                     self.process.lock().await.kill();
                     let message = format!("RequestId: {} Error: Runtime exited with error: signal: killed", inv.request_id);
-                    self.logs.send(Item::Platform(format!("{message}\nRuntime.OutOfMemory"))).await;
+                    self.logs.platform(format!("{message}\nRuntime.OutOfMemory"));
                     Outcome::Error(error_doc("Runtime.OutOfMemory", &message))
                 }
                 _ = tokio::time::sleep(timeout) => {
@@ -378,7 +405,7 @@ impl Environment {
                     self.process.lock().await.kill();
                     let stamp = nimbus_core::time::Civil::from_millis(nimbus_core::time::now_millis()).iso8601();
                     let message = format!("{stamp} {} Task timed out after {:.2} seconds", inv.request_id, timeout.as_secs_f64());
-                    self.logs.send(Item::Platform(message.clone())).await;
+                    self.logs.platform(message.clone());
                     Outcome::Error(Bytes::from(serde_json::json!({"errorMessage": message}).to_string()))
                 }
             }
@@ -389,7 +416,7 @@ impl Environment {
             (Outcome::Error(_), _) => platform::Status::Error,
             (Outcome::Response(_), _) => platform::Status::Success,
         };
-        self.logs.drain_output().await;
+        self.logs.drain_output();
         // Init Duration goes on the first REPORT of an on-demand environment (a provisioned
         // one was initialized before anyone waited for it).
         let init = {
@@ -408,13 +435,7 @@ impl Environment {
         let peak = self.process.lock().await.peak_memory_bytes();
         let json = self.snapshot.json_logs;
         self.logs
-            .send(Item::Platform(platform::end(
-                json,
-                &inv.request_id,
-                elapsed,
-                status,
-            )))
-            .await;
+            .platform(platform::end(json, &inv.request_id, elapsed, status));
         let report = platform::Report {
             request_id: &inv.request_id,
             elapsed,
@@ -423,16 +444,8 @@ impl Environment {
             init,
             status,
         };
-        self.logs
-            .send(Item::Platform(platform::report(json, &report)))
-            .await;
-        let tail = if inv.tail {
-            let (ttx, trx) = oneshot::channel();
-            self.logs.send(Item::EndTail(ttx)).await;
-            trx.await.ok()
-        } else {
-            None
-        };
+        self.logs.platform(platform::report(json, &report));
+        let tail = inv.tail.then(|| self.logs.end_tail());
         *self.last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         Report {
             outcome,
@@ -444,11 +457,7 @@ impl Environment {
     /// Stops the runtime and writes out its remaining logs.
     pub async fn stop(&self) {
         self.process.lock().await.kill();
-        self.logs.flush().await;
-    }
-
-    pub async fn flush_logs(&self) {
-        self.logs.flush().await;
+        self.logs.finish().await;
     }
 
     /// Records an init failure in the log stream, as Lambda's INIT_REPORT does.
@@ -459,7 +468,7 @@ impl Environment {
             Some(kind) => format!("INIT_REPORT Init Duration: {ms:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}"),
             None => format!("INIT_REPORT Init Duration: {ms:.2} ms\tPhase: init\tStatus: timeout"),
         };
-        self.logs.send(Item::Platform(line)).await;
+        self.logs.platform(line);
     }
 }
 

@@ -40,6 +40,8 @@ struct Pool {
     /// Provisioned environments wanted for this version, and how many are started.
     provisioned_wanted: usize,
     provisioned_ready: usize,
+    /// I/O threads for which an environment of their own is being started.
+    warming: Vec<std::thread::ThreadId>,
 }
 
 /// Busy environments, by account and by function.
@@ -172,33 +174,70 @@ impl Engine {
         }
     }
 
-    /// A warm environment of this generation, if one is idle; older ones are stopped.
-    fn take_idle(&self, s: &Snapshot) -> Option<Arc<Environment>> {
+    /// A warm environment of this generation, if one is idle (one served by this I/O thread
+    /// first); older ones are stopped. Answers also whether this thread should get an
+    /// environment of its own: it found only other threads' ones.
+    fn take_idle(&self, s: &Snapshot) -> (Option<Arc<Environment>>, bool) {
+        let here = std::thread::current().id();
         let mut retired = Vec::new();
-        let found = {
+        let (found, warm_here) = {
             let mut pools = lock(&self.pools);
             let pool = pools.entry(Self::key(s)).or_default();
             if s.generation > pool.generation {
                 pool.generation = s.generation;
             }
-            let mut found = None;
-            while let Some(env) = pool.idle.pop() {
-                if env.snapshot.generation < pool.generation {
-                    if env.provisioned {
-                        pool.provisioned_ready = pool.provisioned_ready.saturating_sub(1);
-                    }
-                    retired.push(env);
-                } else {
-                    found = Some(env);
-                    break;
+            let generation = pool.generation;
+            let (stale, fresh): (Vec<_>, Vec<_>) = pool
+                .idle
+                .drain(..)
+                .partition(|e| e.snapshot.generation < generation);
+            for env in stale {
+                if env.provisioned {
+                    pool.provisioned_ready = pool.provisioned_ready.saturating_sub(1);
                 }
+                retired.push(env);
             }
-            found
+            pool.idle = fresh;
+            let local = pool.idle.iter().rposition(|e| e.home == here);
+            let found = match local {
+                Some(i) => Some(pool.idle.remove(i)),
+                None => pool.idle.pop(),
+            };
+            let warm_here = found.is_some() && local.is_none() && !pool.warming.contains(&here);
+            if warm_here {
+                pool.warming.push(here);
+            }
+            (found, warm_here)
         };
         for env in retired {
             tokio::spawn(async move { env.stop().await });
         }
-        found
+        (found, warm_here)
+    }
+
+    /// Starts an environment served by this I/O thread, in the background, and keeps it warm.
+    fn warm_here(self: &Arc<Self>, s: &Snapshot) {
+        let engine = self.clone();
+        let s = s.clone();
+        let here = std::thread::current().id();
+        tokio::spawn(async move {
+            if let Ok(env) = engine.cold_start(&s, false).await {
+                if env
+                    .wait_initialized(Duration::from_secs(10), "")
+                    .await
+                    .is_ok()
+                {
+                    env.started_ahead();
+                    engine.put_back(env);
+                } else {
+                    env.stop().await;
+                }
+            }
+            let mut pools = lock(&engine.pools);
+            if let Some(pool) = pools.get_mut(&Self::key(&s)) {
+                pool.warming.retain(|t| *t != here);
+            }
+        });
     }
 
     fn put_back(&self, env: Arc<Environment>) {
@@ -243,13 +282,17 @@ impl Engine {
 
     /// Runs one invocation on a warm environment, or a new one, within the concurrency limits.
     pub async fn invoke(
-        &self,
+        self: &Arc<Self>,
         s: &Snapshot,
         reserved: Option<i32>,
         inv: Invocation,
     ) -> Result<InvokeResult, nimbus_protocol::AwsError> {
         let _slot = self.acquire_slot(s, reserved)?;
-        let env = match self.take_idle(s) {
+        let (idle, warm_here) = self.take_idle(s);
+        if warm_here {
+            self.warm_here(s);
+        }
+        let env = match idle {
             Some(env) => env,
             None => match self.cold_start(s, false).await {
                 Ok(env) => env,

@@ -69,6 +69,8 @@ pub struct Shared {
 /// A running Runtime API endpoint; it stops when dropped.
 pub struct Endpoint {
     pub address: String,
+    /// The Unix socket nimbus's runtime clients use, when one could be made.
+    pub socket: Option<std::path::PathBuf>,
     pub shared: Arc<Shared>,
     pub events: mpsc::Sender<Event>,
     accept: tokio::task::JoinHandle<()>,
@@ -77,12 +79,30 @@ pub struct Endpoint {
 impl Drop for Endpoint {
     fn drop(&mut self) {
         self.accept.abort();
+        if let Some(p) = &self.socket {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
-pub async fn start() -> std::io::Result<Endpoint> {
+pub async fn start(socket: Option<std::path::PathBuf>) -> std::io::Result<Endpoint> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
+    // nimbus's own runtime clients talk over a Unix socket beside the TCP port (cheaper than
+    // loopback TCP on every invocation); other clients use the port.
+    let unix = match &socket {
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            match tokio::net::UnixListener::bind(path) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::debug!(error = %e, "no Unix socket for the Runtime API; TCP only");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let (tx, rx) = mpsc::channel(1);
     let shared = Arc::new(Shared {
         events: AsyncMutex::new(rx),
@@ -92,30 +112,42 @@ pub async fn start() -> std::io::Result<Endpoint> {
         init_error: watch::channel(None).0,
     });
     let serving = shared.clone();
+    let socket_path = unix.as_ref().and(socket.clone());
     let accept = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let accepted_unix = async {
+                match &unix {
+                    Some(l) => l.accept().await.ok().map(|(s, _)| s),
+                    None => std::future::pending().await,
+                }
             };
-            let _ = stream.set_nodelay(true);
             let shared = serving.clone();
             let service = service_fn(move |req| {
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(handle(&shared, req).await) }
             });
             // Connections end with the environment: the JoinSet aborts them when dropped.
-            connections.spawn(async move {
-                let _ = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+            tokio::select! {
+                tcp = listener.accept() => {
+                    let Ok((stream, _)) = tcp else { continue };
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(async move {
+                        let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                    });
+                }
+                Some(stream) = accepted_unix => {
+                    connections.spawn(async move {
+                        let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
+                    });
+                }
+            }
             while connections.try_join_next().is_some() {}
         }
     });
     Ok(Endpoint {
         address,
+        socket: socket_path,
         shared,
         events: tx,
         accept,

@@ -85,13 +85,23 @@ def _json_dumps(obj):
 
 
 class _RuntimeApi:
-    def __init__(self, address):
+    def __init__(self, address, unix_path=None):
         host, _, port = address.rpartition(":")
         self.addr = (host or "127.0.0.1", int(port))
+        self.unix_path = unix_path
         self.sock = None
         self.buf = b""
 
     def _connect(self):
+        if self.unix_path:
+            try:
+                s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+                s.connect(self.unix_path)
+                self.sock = s
+                self.buf = b""
+                return
+            except OSError:
+                self.unix_path = None  # fall back to the TCP port
         s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         s.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         s.connect(self.addr)
@@ -185,15 +195,23 @@ class ClientContext:
         self.client = Client(client) if client else None
 
 
+# What the environment says about the function does not change between invocations.
+_FUNCTION_NAME = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+_FUNCTION_VERSION = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+_MEMORY_SIZE = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+_LOG_GROUP = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+_LOG_STREAM = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+
+
 class LambdaContext:
     def __init__(self, request_id, deadline_ms, arn, client_context, identity):
         self.aws_request_id = request_id
         self.invoked_function_arn = arn
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = _FUNCTION_NAME
+        self.function_version = _FUNCTION_VERSION
+        self.memory_limit_in_mb = _MEMORY_SIZE
+        self.log_group_name = _LOG_GROUP
+        self.log_stream_name = _LOG_STREAM
         self.identity = CognitoIdentity(identity or {})
         self.client_context = ClientContext(client_context) if client_context else None
         self.tenant_id = None
@@ -373,7 +391,8 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     if task_root not in sys.path:
         sys.path.insert(0, task_root)
-    api = _RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    # nimbus also offers the Runtime API on a Unix socket, which is cheaper than loopback TCP.
+    api = _RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"], os.environ.get("NIMBUS_RUNTIME_API_SOCKET"))
     handler, init_error = _load_handler(api)
     if init_error is not None:
         _log_error(init_error)
