@@ -282,3 +282,47 @@ def lambda_handler(event, context):
         return type(e).__name__
 ''')
     assert invoke(lam, name).json in ("OSError", "PermissionError")
+
+
+def test_json_log_format(lam, make_function):
+    name = make_function('''
+import logging
+logger = logging.getLogger()
+def lambda_handler(event, context):
+    logger.warning("careful %s", 1)
+    return "ok"
+''', LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+    conf = lam.get_function_configuration(FunctionName=name)["LoggingConfig"]
+    assert conf == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO",
+                    "LogGroup": f"/aws/lambda/{name}"}
+    r = invoke(lam, name, LogType="Tail")
+    request_id = r.raw["ResponseMetadata"]["RequestId"]
+    records = [json.loads(line) for line in r.log.strip().splitlines()]
+    assert records[0]["type"] == "platform.start"
+    assert records[0]["record"] == {"requestId": request_id, "version": "$LATEST"}
+    app = [rec for rec in records if rec.get("level") == "WARNING"][0]
+    assert app["message"] == "careful 1" and app["requestId"] == request_id and app["logger"] == "root"
+    report = [rec for rec in records if rec.get("type") == "platform.report"][0]
+    assert report["record"]["status"] == "success"
+    assert report["record"]["metrics"]["memorySizeMB"] == 128 and "initDurationMs" in report["record"]["metrics"]
+
+
+def test_tmp_is_capped_at_ephemeral_storage(lam, make_function, server):
+    name = make_function('''
+import errno
+def lambda_handler(event, context):
+    chunk = b"x" * (1024 * 1024)
+    written = 0
+    try:
+        with open("/tmp/fill", "wb") as f:
+            for _ in range(700):
+                f.write(chunk)
+                written += 1
+        return {"mb": written, "full": False}
+    except OSError as e:
+        return {"mb": written, "full": e.errno == errno.ENOSPC}
+''', Timeout=30, MemorySize=1024)
+    if "bubblewrap is not usable" in server.output():
+        pytest.skip("plain processes share the host's /tmp (no bubblewrap here)")
+    out = invoke(lam, name).json
+    assert out["full"] is True and 500 <= out["mb"] <= 512, out

@@ -109,18 +109,23 @@ async fn run(args: ServeArgs) -> ExitCode {
         store.clone(),
         Duration::from_millis(args.ttl_sweep_ms.max(10)),
     ));
+    let engine = lambda.engine.clone();
     nimbus_server::serve_on_threads(
         listener,
         io_threads(),
         registry,
         ServerConfig::default(),
         shutdown_signal(),
+        // Requests are drained: stop the execution environments (writing out their logs)
+        // while the I/O threads that serve their Runtime APIs still run.
+        async move {
+            deliveries.abort();
+            engine.shutdown().await;
+        },
     )
     .await;
     sweeper.abort();
-    deliveries.abort();
     reaper.abort();
-    lambda.engine.shutdown().await;
     if let Some(dir) = scratch {
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -67,12 +67,17 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// handled start to finish on one thread, so the tasks of one request (a Lambda invocation and
 /// its runtime's Runtime API calls) hand work to each other without waking another CPU, which
 /// on a small or virtual machine costs more than the work itself.
+///
+/// After `shutdown`, every thread stops accepting and drains its requests; then `after_drain`
+/// runs while the threads' runtimes still live (tasks started on them, such as Lambda
+/// environments' Runtime APIs and log flushers, can finish), and only then do the threads end.
 pub async fn serve_on_threads(
     first: TcpListener,
     threads: usize,
     registry: Registry,
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
+    after_drain: impl Future<Output = ()>,
 ) {
     let addr = match first.local_addr() {
         Ok(a) => a,
@@ -82,11 +87,16 @@ pub async fn serve_on_threads(
         }
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let mut drained = Vec::new();
     let mut others = Vec::new();
     for i in 1..threads.max(1) {
         let registry = registry.clone();
         let config = config.clone();
         let mut stop = stop_rx.clone();
+        let mut release = release_rx.clone();
+        let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+        drained.push(drained_rx);
         let spawned = std::thread::Builder::new()
             .name(format!("nimbus-io-{i}"))
             .spawn(move || {
@@ -107,6 +117,8 @@ pub async fn serve_on_threads(
                         }
                         Err(e) => tracing::warn!(error = %e, "an I/O thread cannot listen; the others serve"),
                     }
+                    let _ = drained_tx.send(());
+                    let _ = release.wait_for(|r| *r).await;
                 });
             });
         match spawned {
@@ -116,6 +128,11 @@ pub async fn serve_on_threads(
     }
     serve(first, registry, config, shutdown).await;
     let _ = stop_tx.send(true);
+    for d in drained {
+        let _ = d.await;
+    }
+    after_drain.await;
+    let _ = release_tx.send(true);
     for handle in others {
         let _ = handle.join();
     }

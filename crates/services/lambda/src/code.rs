@@ -101,6 +101,19 @@ fn symlink_stays_inside(link: &Path, target: &str) -> bool {
     true
 }
 
+/// Unpacks a checked package into `dir` unless it is there already, in Lambda's words on failure.
+pub fn unpack(zip: &[u8], dir: &Path) -> Result<()> {
+    extract(zip, dir).map_err(|e| {
+        if e.to_string().contains("more than the limit") {
+            unzipped_too_large()
+        } else {
+            invalid_parameter(format!(
+                "Could not unzip uploaded file. Please check your file, then try to upload again. ({e})"
+            ))
+        }
+    })
+}
+
 /// Unpacks a checked package into `dir` (made fresh, then renamed into place, so a crash never
 /// leaves a half-written directory under the final name). Stops at `MAX_UNZIPPED` bytes
 /// whatever the headers claim.

@@ -145,21 +145,13 @@ impl Lambda {
         })
     }
 
-    fn code_dir(&self, hex: &str) -> PathBuf {
-        self.config.work_dir.join("code").join(hex)
+    /// Where unpacked packages are cached, one directory per package digest.
+    pub(crate) fn code_root(&self) -> PathBuf {
+        self.config.work_dir.join("code")
     }
 
-    /// Unpacks a package (already checked) into the cache, if it is not there yet.
-    pub(crate) fn unpack(&self, hex: &str, zip: &[u8]) -> Result<PathBuf> {
-        let dir = self.code_dir(hex);
-        code::extract(zip, &dir).map_err(|e| {
-            if e.to_string().contains("more than the limit") {
-                code::unzipped_too_large()
-            } else {
-                invalid_parameter(format!("Could not unzip uploaded file. Please check your file, then try to upload again. ({e})"))
-            }
-        })?;
-        Ok(dir)
+    fn code_dir(&self, hex: &str) -> PathBuf {
+        self.code_root().join(hex)
     }
 
     /// The unpacked package `hex`, unpacking it again from the store if the cache lost it.
@@ -174,7 +166,8 @@ impl Lambda {
             .ok_or_else(|| {
                 invalid_parameter(format!("the package {hex} is missing from the store"))
             })?;
-        self.unpack(hex, &zip)
+        code::unpack(&zip, &dir)?;
+        Ok(dir)
     }
 
     /// The layers of a configuration merged into one directory (later layers win), as /opt.

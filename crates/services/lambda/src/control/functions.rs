@@ -167,7 +167,7 @@ fn check_environment(vars: &BTreeMap<String, String>) -> Result<()> {
 }
 
 /// Checks and stores a package; answers (CodeSha256, hex key, size).
-fn accept_code(lambda: &Lambda, code: &FunctionCode) -> Result<(Vec<u8>, String, String)> {
+async fn accept_code(lambda: &Lambda, code: &FunctionCode) -> Result<(Vec<u8>, String, String)> {
     if code.image_uri.is_some() {
         return Err(image_not_supported());
     }
@@ -181,10 +181,11 @@ fn accept_code(lambda: &Lambda, code: &FunctionCode) -> Result<(Vec<u8>, String,
         .as_ref()
         .map(|b| b.0.clone())
         .ok_or_else(|| invalid_parameter("Please provide a source for function code."))?;
-    package(lambda, zip)
+    package(lambda, zip).await
 }
 
-pub(crate) fn package(lambda: &Lambda, zip: Vec<u8>) -> Result<(Vec<u8>, String, String)> {
+/// Checks and unpacks a package off the I/O thread (a 50 MB zip unpacks to up to 250 MB).
+pub(crate) async fn package(lambda: &Lambda, zip: Vec<u8>) -> Result<(Vec<u8>, String, String)> {
     // The request limit (69905067 bytes of base64) is what holds zips to 50 MB on Lambda;
     // this catches a zip that arrives another way at the same size.
     if zip.len() > code::MAX_ZIPPED {
@@ -198,10 +199,22 @@ pub(crate) fn package(lambda: &Lambda, zip: Vec<u8>) -> Result<(Vec<u8>, String,
             ),
         ));
     }
-    code::check(&zip)?;
-    let (b64, hex) = code::digests(&zip);
-    lambda.unpack(&hex, &zip)?;
-    Ok((zip, b64, hex))
+    let root = lambda.code_root();
+    tokio::task::spawn_blocking(move || {
+        code::check(&zip)?;
+        let (b64, hex) = code::digests(&zip);
+        code::unpack(&zip, &root.join(&hex))?;
+        Ok((zip, b64, hex))
+    })
+    .await
+    .map_err(|e| {
+        nimbus_protocol::AwsError::new(
+            500,
+            "",
+            "ServiceException",
+            format!("unpacking the package failed: {e}"),
+        )
+    })?
 }
 
 fn image_not_supported() -> nimbus_protocol::AwsError {
@@ -243,7 +256,7 @@ pub async fn create(
     }
     .check(lambda)?;
     let layers = lambda.layer_refs(ctx, input.layers.as_deref().unwrap_or_default())?;
-    let (zip, sha_b64, sha_hex) = accept_code(lambda, &input.code)?;
+    let (zip, sha_b64, sha_hex) = accept_code(lambda, &input.code).await?;
     let arn = f.unqualified_arn(ctx);
     let config = FunctionConfiguration {
         function_name: Some(f.name.clone()),
@@ -577,7 +590,7 @@ pub async fn update_code(
         image_uri: input.image_uri.clone(),
         ..FunctionCode::default()
     };
-    let (zip, sha_b64, sha_hex) = accept_code(lambda, &code)?;
+    let (zip, sha_b64, sha_hex) = accept_code(lambda, &code).await?;
     if input.dry_run.unwrap_or(false) {
         let mut c = get_configuration(
             lambda,
