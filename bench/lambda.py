@@ -13,8 +13,8 @@ port, stopped afterwards), with the same trivial Python handler and a handler th
      --cold-rounds configuration updates, which retire its environments), beside a bare
      `python3 -c 'import handler'` of the same file on this machine;
   2. warm Invoke through boto3, one client, sequential: ops/s, p50, p99;
-  3. warm Invoke under wrk at equal concurrency (1, 8 and 32 connections): invocations/s,
-     p50, p99, the target's CPU per invocation;
+  3. warm Invoke under wrk at equal concurrency (1, 8 and 32 connections), after a 2-second
+     untimed run at that concurrency: invocations/s, p50, p99, the target's CPU per invocation;
   4. a burst of 100 concurrent invocations of the 1-second handler, twice (the second finds
      warm environments where the target keeps them): wall time.
 
@@ -206,8 +206,11 @@ def measure_warm(setup: Setup, lam, n: int, warmup: int) -> dict:
 
 
 def measure_wrk(setup: Setup, server: h.Server, wrk: str, connections: int, duration: int) -> dict:
+    """Steady-state warm throughput: an untimed run at the same concurrency first, so that every
+    target has started the environments (workers) it keeps for this many callers."""
     path = f"/2015-03-31/functions/{setup.hello}/invocations"
     threads = min(2, connections)
+    h.run_wrk(wrk, setup.invoke_port, "lambda.lua", [path], h.WrkConfig(threads, connections, 2))
     cpu = server.cpu_seconds()
     m = h.run_wrk(wrk, setup.invoke_port, "lambda.lua", [path], h.WrkConfig(threads, connections, duration))
     m["server_cpu_us"] = (server.cpu_seconds() - cpu) * 1e6 / max(m["requests"], 1)

@@ -134,3 +134,27 @@ def test_cli_tools(server, make_function, tmp_path):
     assert "START RequestId" in wait_until(logs, timeout=10, what="nimbus logs to show the invocation")
     missing = subprocess.run([str(BINARY), "invoke", name + "-nope"], capture_output=True, text=True, env=env, timeout=30)
     assert missing.returncode == 1 and "ResourceNotFoundException: Function not found" in missing.stderr
+
+
+def test_caller_that_goes_away_does_not_cut_the_invocation(server, lam, make_function, logs_client):
+    from nimbus_testing import make_client, wait_until
+
+    name = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(1)\n    print('finished')\n    return 1\n",
+                         Timeout=5)
+    assert "Init Duration" in invoke(lam, name, LogType="Tail").log
+    impatient = make_client("lambda", server.endpoint, read_timeout=0.3)
+    try:
+        impatient.invoke(FunctionName=name)
+        raise AssertionError("the call should have timed out on the client side")
+    except Exception as e:  # noqa: BLE001 - botocore's ReadTimeoutError
+        assert "timeout" in type(e).__name__.lower() or "timed out" in str(e).lower()
+
+    def finished_twice():
+        try:
+            events = logs_client.filter_log_events(logGroupName=f"/aws/lambda/{name}", filterPattern="finished")
+        except logs_client.exceptions.ResourceNotFoundException:
+            return False
+        return len(events["events"]) >= 2
+
+    wait_until(finished_twice, timeout=10, what="the abandoned invocation to run to its end")
+    assert "Init Duration" not in invoke(lam, name, LogType="Tail").log  # its environment is still warm

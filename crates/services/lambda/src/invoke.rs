@@ -112,7 +112,7 @@ pub async fn run(
     let result = lambda
         .engine
         .invoke(
-            &snapshot,
+            snapshot,
             t.reserved,
             Invocation {
                 request_id: request_id.to_string(),

@@ -68,13 +68,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A concurrency slot, released when dropped.
-struct Slot<'e> {
-    engine: &'e Engine,
+struct Slot {
+    engine: Arc<Engine>,
     account: String,
     function: (String, String, String),
 }
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
         let mut busy = lock(&self.engine.busy);
         if let Some(n) = busy.by_account.get_mut(&self.account) {
@@ -138,10 +138,10 @@ impl Engine {
     }
 
     fn acquire_slot(
-        &self,
+        self: &Arc<Self>,
         s: &Snapshot,
         reserved: Option<i32>,
-    ) -> Result<Slot<'_>, nimbus_protocol::AwsError> {
+    ) -> Result<Slot, nimbus_protocol::AwsError> {
         let function = (s.account.clone(), s.region.clone(), s.name.clone());
         let mut busy = lock(&self.busy);
         let in_function = busy.by_function.get(&function).copied().unwrap_or(0);
@@ -159,7 +159,7 @@ impl Engine {
         *busy.by_account.entry(s.account.clone()).or_default() += 1;
         *busy.by_function.entry(function.clone()).or_default() += 1;
         Ok(Slot {
-            engine: self,
+            engine: self.clone(),
             account: s.account.clone(),
             function,
         })
@@ -281,13 +281,33 @@ impl Engine {
     }
 
     /// Runs one invocation on a warm environment, or a new one, within the concurrency limits.
+    ///
+    /// The invocation runs in a task of its own: if the caller goes away (its connection
+    /// closes), the function still runs to the end and its environment goes back to the pool,
+    /// as on Lambda.
     pub async fn invoke(
         self: &Arc<Self>,
-        s: &Snapshot,
+        s: Arc<Snapshot>,
         reserved: Option<i32>,
         inv: Invocation,
     ) -> Result<InvokeResult, nimbus_protocol::AwsError> {
-        let _slot = self.acquire_slot(s, reserved)?;
+        let slot = self.acquire_slot(&s, reserved)?;
+        let engine = self.clone();
+        let run = tokio::spawn(async move {
+            let _slot = slot;
+            engine.run_invocation(&s, inv).await
+        });
+        run.await.map_err(|e| {
+            nimbus_protocol::AwsError::new(
+                500,
+                "",
+                "ServiceException",
+                format!("the invocation failed: {e}"),
+            )
+        })
+    }
+
+    async fn run_invocation(self: &Arc<Self>, s: &Snapshot, inv: Invocation) -> InvokeResult {
         let (idle, warm_here) = self.take_idle(s);
         if warm_here {
             self.warm_here(s);
@@ -297,10 +317,10 @@ impl Engine {
             None => match self.cold_start(s, false).await {
                 Ok(env) => env,
                 Err(doc) => {
-                    return Ok(InvokeResult {
+                    return InvokeResult {
                         outcome: Outcome::Error(doc),
                         tail: None,
-                    })
+                    }
                 }
             },
         };
@@ -310,10 +330,10 @@ impl Engine {
         if let Err(doc) = env.wait_initialized(init_limit, &inv.request_id).await {
             env.log_init_failure(&doc).await;
             env.stop().await;
-            return Ok(InvokeResult {
+            return InvokeResult {
                 outcome: Outcome::Error(doc),
                 tail: None,
-            });
+            };
         }
         let watch_memory = !self.sandbox.has_cgroups();
         let Report {
@@ -326,7 +346,7 @@ impl Engine {
         } else {
             env.stop().await;
         }
-        Ok(InvokeResult { outcome, tail })
+        InvokeResult { outcome, tail }
     }
 
     /// Retires the environments of a function (or of one of its versions): idle ones stop now,
