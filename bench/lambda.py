@@ -406,7 +406,9 @@ def main() -> int:
         h.log(f"wrk unavailable, skipping the concurrent workloads: {e}")
     handler_dir = Path(tempfile.mkdtemp(prefix="lambda-handler-"))
     (handler_dir / "handler.py").write_text(HANDLER)
-    python = shutil.which(RUNTIME) or "/usr/bin/python3"
+    # The interpreter nimbus runs python3.11 with: not a version manager's shim.
+    python = next((p for p in (f"/usr/local/bin/{RUNTIME}", f"/usr/bin/{RUNTIME}", "/usr/bin/python3")
+                   if os.path.exists(p)), shutil.which(RUNTIME) or "python3")
     bare = bare_import_ms(handler_dir, python)
     h.log(f"bare `{python} -c 'import handler'`: {bare:.1f} ms")
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -73,6 +73,7 @@ async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     registry.add_rest(lambda.clone());
+    lambda.warm_up();
     let code = lambda.clone();
     registry.add_admin(
         "lambda/code/",

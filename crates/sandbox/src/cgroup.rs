@@ -160,6 +160,8 @@ impl Cgroups {
                     fs::write(mem_dir.join("memory.limit_in_bytes"), m.to_string())?;
                     // Without this the limit would push the tree into swap instead of failing.
                     let _ = fs::write(mem_dir.join("memory.memsw.limit_in_bytes"), m.to_string());
+                    // Charges move with a process that joins late (see attach_tree_in_background).
+                    let _ = fs::write(mem_dir.join("memory.move_charge_at_immigrate"), "3");
                 }
                 let mut dirs = vec![mem_dir];
                 if let (Some(base), Some(p)) = (pids_base, pids) {
@@ -197,6 +199,38 @@ impl Drop for Cgroups {
 }
 
 impl Cgroup {
+    /// Whether processes join after they start. Moving a process into a v1 cgroup waits for an
+    /// RCU grace period (milliseconds, more on a VM): done between fork and exec it would hold
+    /// up every cold start and the thread that spawns it. v1 moves the memory charged before
+    /// the move along (`move_charge_at_immigrate`), so joining a few milliseconds late loses
+    /// nothing; v2 cannot, so there processes join before exec.
+    pub(crate) fn attach_after_spawn(&self) -> bool {
+        !self.v2
+    }
+
+    /// Moves `root` and every descendant it has started meanwhile into this cgroup, on a helper
+    /// thread, until a pass finds none left outside (children started after a process joined
+    /// are born inside).
+    pub(crate) fn attach_tree_in_background(&self, root: u32) {
+        let dirs = self.dirs.clone();
+        std::thread::spawn(move || {
+            for _ in 0..20 {
+                let outside: Vec<u32> = crate::tree::descendants(root)
+                    .into_iter()
+                    .filter(|pid| !in_cgroups(*pid, &dirs))
+                    .collect();
+                if outside.is_empty() {
+                    return;
+                }
+                for pid in outside {
+                    for dir in &dirs {
+                        let _ = fs::write(dir.join("cgroup.procs"), pid.to_string());
+                    }
+                }
+            }
+        });
+    }
+
     /// The `cgroup.procs` files a process writes "0" to in order to join this cgroup.
     pub(crate) fn procs_files(&self) -> io::Result<Vec<std::ffi::CString>> {
         use std::os::unix::ffi::OsStrExt;
@@ -267,4 +301,18 @@ impl Cgroup {
             }
         });
     }
+}
+
+/// Whether `pid` is in every one of `dirs` (by its `/proc/<pid>/cgroup` paths).
+fn in_cgroups(pid: u32, dirs: &[PathBuf]) -> bool {
+    let Ok(text) = fs::read_to_string(format!("/proc/{pid}/cgroup")) else {
+        return true; // gone: nothing to move
+    };
+    dirs.iter().all(|d| {
+        let path = d.to_string_lossy();
+        text.lines().any(|l| {
+            l.rsplit_once(':')
+                .is_some_and(|(_, p)| !p.is_empty() && p != "/" && path.ends_with(p))
+        })
+    })
 }

@@ -163,13 +163,21 @@ impl Sandbox {
             },
             None => None,
         };
-        if let Some(g) = &cgroup {
+        // Under bubblewrap the PID namespace holds the tree together, so processes may join their
+        // cgroup just after they start (see Cgroup::attach_after_spawn); a plain process tree
+        // has no such hold (a child could leave with setsid), so it joins before exec.
+        let late = self.backend == Backend::Bubblewrap
+            && cgroup.as_ref().is_some_and(|g| g.attach_after_spawn());
+        if let Some(g) = cgroup.as_ref().filter(|_| !late) {
             // Join the cgroup between fork and exec: bubblewrap forks its own child at once, so
             // moving it after spawn would leave that child outside the limits.
             tree::join_cgroups_before_exec(cmd.as_std_mut(), g.procs_files()?);
         }
         let mut child = cmd.spawn()?;
         let pid = child.id();
+        if let (Some(g), Some(pid), true) = (cgroup.as_ref(), pid, late) {
+            g.attach_tree_in_background(pid);
+        }
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         Ok(Process {

@@ -33,7 +33,7 @@ pub(crate) fn kill_pid(pid: u32) {
 }
 
 /// `root` and all its descendants.
-fn descendants(root: u32) -> Vec<u32> {
+pub(crate) fn descendants(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {

@@ -145,6 +145,26 @@ impl Lambda {
         })
     }
 
+    /// Finds the host's interpreters and their SDKs in the background, so the first CreateFunction
+    /// and the first cold start do not pay for it (nothing here delays the server's start).
+    pub fn warm_up(self: &Arc<Self>) {
+        let lambda = self.clone();
+        tokio::spawn(async move {
+            let probe = lambda.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                ["python3.12", "nodejs20.x"]
+                    .iter()
+                    .filter_map(|id| probe.runtimes.resolve(id).ok())
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            for rt in found {
+                lambda.engine.prepare(&rt);
+            }
+        });
+    }
+
     /// Where unpacked packages are cached, one directory per package digest.
     pub(crate) fn code_root(&self) -> PathBuf {
         self.config.work_dir.join("code")
