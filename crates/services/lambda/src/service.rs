@@ -8,7 +8,6 @@ use std::time::Duration;
 use nimbus_core::RequestContext;
 use nimbus_protocol::rest::{BoxFuture, RestRequest, RestResponse, RestService, Route};
 use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
-use nimbus_sandbox::Sandbox;
 use nimbus_store::Store;
 
 use crate::code;
@@ -84,7 +83,8 @@ pub struct Lambda {
 }
 
 impl Lambda {
-    /// Prepares the work directory (runtime clients, package cache) and probes the sandbox.
+    /// Prepares the work directory (runtime clients, package cache); the sandbox and the
+    /// interpreters are probed later (see `warm_up`).
     pub fn new(
         store: Store,
         config: LambdaConfig,
@@ -104,10 +104,6 @@ impl Lambda {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
         }
         std::fs::create_dir_all(config.work_dir.join("code"))?;
-        let sandbox = Arc::new(Sandbox::detect(config.plain_processes));
-        for note in &sandbox.notes {
-            tracing::warn!("lambda: {note}");
-        }
         let sdks = Arc::new(crate::sdk::Sdks::new(crate::sdk::default_cache(
             &config.work_dir,
         )));
@@ -124,7 +120,7 @@ impl Lambda {
         };
         let engine = Arc::new(Engine::new(
             store.clone(),
-            sandbox,
+            config.plain_processes,
             host,
             config.account_concurrency,
             config.idle_timeout,
@@ -152,6 +148,7 @@ impl Lambda {
         tokio::spawn(async move {
             let probe = lambda.clone();
             let found = tokio::task::spawn_blocking(move || {
+                probe.engine.sandbox();
                 ["python3.12", "nodejs20.x"]
                     .iter()
                     .filter_map(|id| probe.runtimes.resolve(id).ok())

@@ -53,7 +53,8 @@ struct Busy {
 
 pub struct Engine {
     store: Store,
-    sandbox: Arc<Sandbox>,
+    sandbox: std::sync::OnceLock<Arc<Sandbox>>,
+    plain_processes: bool,
     host: Host,
     account_limit: u32,
     idle_timeout: Duration,
@@ -95,14 +96,15 @@ pub struct InvokeResult {
 impl Engine {
     pub fn new(
         store: Store,
-        sandbox: Arc<Sandbox>,
+        plain_processes: bool,
         host: Host,
         account_limit: u32,
         idle_timeout: Duration,
     ) -> Engine {
         Engine {
             store,
-            sandbox,
+            sandbox: std::sync::OnceLock::new(),
+            plain_processes,
             host,
             account_limit,
             idle_timeout,
@@ -112,8 +114,16 @@ impl Engine {
         }
     }
 
+    /// The host's sandbox, probed on first use (running bubblewrap once takes milliseconds,
+    /// which the server's start does not wait for).
     pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+        self.sandbox.get_or_init(|| {
+            let sandbox = Sandbox::detect(self.plain_processes);
+            for note in &sandbox.notes {
+                tracing::warn!("lambda: {note}");
+            }
+            Arc::new(sandbox)
+        })
     }
 
     /// Starts providing the runtime's SDK in the background, so the first cold start does not
@@ -258,7 +268,7 @@ impl Engine {
 
     async fn cold_start(&self, s: &Snapshot, provisioned: bool) -> Result<Arc<Environment>, Bytes> {
         match Environment::start(
-            &self.sandbox,
+            self.sandbox(),
             &self.host,
             &self.store,
             s.clone(),
@@ -335,7 +345,7 @@ impl Engine {
                 tail: None,
             };
         }
-        let watch_memory = !self.sandbox.has_cgroups();
+        let watch_memory = !self.sandbox().has_cgroups();
         let Report {
             outcome,
             tail,
