@@ -378,7 +378,7 @@ def report(runs: dict[str, list[dict]], bare_ms: float, args) -> list[dict]:
          f"{h.fmt(warm, 2)} vs {h.fmt(noop_p50, 2)} ms")
     for c in CONCURRENCY:
         mine = get("nimbus", "wrk", str(c), "ops_per_s")
-        best = max(((get(k, "wrk", str(c), "ops_per_s") or 0, names[k]) for k in ("ministack", "serverless-offline")),
+        best = max(((get(k, "wrk", str(c), "ops_per_s") or 0, names[k]) for k in ("ministack", "serverless-offline") if k in names),
                    default=(0, None))
         goal(f"{c} connection(s): invocations/s ≥ 2× the best peer",
              None if not mine or not best[0] else mine >= 2 * best[0],

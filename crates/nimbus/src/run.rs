@@ -16,10 +16,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     init_logging();
     // One current-thread runtime per I/O thread (see nimbus_server::serve_on_threads); this is
     // the first, which also runs the background tasks.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match nimbus_server::io_runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("nimbus: cannot start the async runtime: {e}");

@@ -56,6 +56,9 @@ pub struct Spec {
     pub tmp_size_bytes: Option<u64>,
     /// A name for the cgroup and for log lines.
     pub name: String,
+    /// The CPUs the tree may run on; `None` keeps those of the thread that starts it (see
+    /// `nimbus_core::cpus`).
+    pub cpus: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +175,9 @@ impl Sandbox {
             // Join the cgroup between fork and exec: bubblewrap forks its own child at once, so
             // moving it after spawn would leave that child outside the limits.
             tree::join_cgroups_before_exec(cmd.as_std_mut(), g.procs_files()?);
+        }
+        if let Some(cpus) = &spec.cpus {
+            tree::set_cpus_before_exec(cmd.as_std_mut(), nimbus_core::cpus::CpuSet::of(cpus));
         }
         let mut child = cmd.spawn()?;
         let pid = child.id();

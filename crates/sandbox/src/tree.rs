@@ -99,6 +99,20 @@ pub(crate) fn peak_rss_bytes(root: u32) -> u64 {
         * 1024
 }
 
+/// Gives the child its CPUs between fork and exec.
+#[allow(unsafe_code)]
+pub(crate) fn set_cpus_before_exec(
+    cmd: &mut std::process::Command,
+    set: nimbus_core::cpus::CpuSet,
+) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec: it makes one system call
+    // (sched_setaffinity) on a set prepared before the fork, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || set.apply_to_current_thread());
+    }
+}
+
 /// Makes the child write "0" (itself) into each `cgroup.procs` file between fork and exec.
 #[allow(unsafe_code)]
 pub(crate) fn join_cgroups_before_exec(

@@ -99,6 +99,49 @@ async fn kill_tree_with(sandbox: Sandbox) {
     }
 }
 
+/// A process tree started from a thread pinned to one CPU stays on it, unless its spec names
+/// the CPUs it may use.
+#[test]
+fn a_tree_runs_on_its_spawning_threads_cpu_or_on_those_its_spec_names() {
+    let all = nimbus_core::cpus::allowed().to_vec();
+    let cpus_seen = |cpus: Option<Vec<usize>>| {
+        let all = all.clone();
+        std::thread::spawn(move || {
+            nimbus_core::cpus::pin_current_thread(all[0]).expect("pin");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let sandbox = Sandbox::detect(false);
+                let dir = std::env::temp_dir().join(marker());
+                std::fs::create_dir_all(&dir).expect("dir");
+                let script = "grep Cpus_allowed_list /proc/self/status | cut -f2";
+                let spec = Spec {
+                    cpus,
+                    ..shell(&sandbox, script, &dir)
+                };
+                let mut p = sandbox.spawn(&spec).expect("spawn");
+                let mut text = String::new();
+                p.stdout
+                    .take()
+                    .expect("stdout")
+                    .read_to_string(&mut text)
+                    .await
+                    .expect("read");
+                p.wait().await;
+                let _ = std::fs::remove_dir_all(dir);
+                text.trim().to_string()
+            })
+        })
+        .join()
+        .expect("thread")
+    };
+    assert_eq!(cpus_seen(None), all[0].to_string());
+    let last = *all.last().expect("a CPU");
+    assert_eq!(cpus_seen(Some(vec![last])), last.to_string());
+}
+
 #[tokio::test]
 async fn mounts_appear_where_the_program_looks() {
     let sandbox = Sandbox::detect(false);

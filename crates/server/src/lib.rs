@@ -9,4 +9,4 @@ mod router;
 mod serve;
 
 pub use router::{AdminHandler, Registry};
-pub use serve::{bind, serve, serve_on_threads, ServerConfig};
+pub use serve::{bind, io_runtime, serve, serve_on_threads, ServerConfig};

@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub max_rest_body_bytes: usize,
     /// How long in-flight requests may take to finish after a shutdown signal.
     pub drain_timeout: Duration,
+    /// Pin each I/O thread to a CPU of its own when there are as many threads as CPUs (see
+    /// `nimbus_core::cpus` for why).
+    pub pin_io_threads: bool,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +42,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024 * 1024 + 64 * 1024,
             max_rest_body_bytes: 69_905_067,
             drain_timeout: Duration::from_secs(10),
+            pin_io_threads: true,
         }
     }
 }
@@ -46,6 +50,23 @@ impl Default for ServerConfig {
 struct Shared {
     registry: Registry,
     config: ServerConfig,
+}
+
+/// The runtime of one I/O thread. Its blocking-pool threads must not inherit the I/O thread's
+/// CPU: they run long blocking work that the scheduler should place freely.
+pub fn io_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_start(|| {
+            let _ = nimbus_core::cpus::unpin_current_thread();
+        })
+        .build()
+}
+
+fn pin_io_thread(cpu: usize) {
+    if let Err(e) = nimbus_core::cpus::pin_current_thread(cpu) {
+        tracing::debug!(error = %e, cpu, "cannot pin an I/O thread");
+    }
 }
 
 /// A listener on `addr` that other threads can bind too (SO_REUSEPORT): the kernel spreads
@@ -90,6 +111,10 @@ pub async fn serve_on_threads(
     let (release_tx, release_rx) = tokio::sync::watch::channel(false);
     let mut drained = Vec::new();
     let mut others = Vec::new();
+    let cpus = nimbus_core::cpus::allowed();
+    let pin = config.pin_io_threads && threads > 1 && threads == cpus.len();
+    // Thread i gets CPU i of the allowed ones when pinned; the calling thread is thread 0.
+    let cpu_of = move |i: usize| cpus.get(i).copied().filter(|_| pin);
     for i in 1..threads.max(1) {
         let registry = registry.clone();
         let config = config.clone();
@@ -100,7 +125,10 @@ pub async fn serve_on_threads(
         let spawned = std::thread::Builder::new()
             .name(format!("nimbus-io-{i}"))
             .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Some(cpu) = cpu_of(i) {
+                    pin_io_thread(cpu);
+                }
+                let runtime = match io_runtime() {
                     Ok(rt) => rt,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot start an I/O thread");
@@ -125,6 +153,9 @@ pub async fn serve_on_threads(
             Ok(handle) => others.push(handle),
             Err(e) => tracing::warn!(error = %e, "cannot start an I/O thread"),
         }
+    }
+    if let Some(cpu) = cpu_of(0) {
+        pin_io_thread(cpu);
     }
     serve(first, registry, config, shutdown).await;
     let _ = stop_tx.send(true);

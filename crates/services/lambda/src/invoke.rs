@@ -1,6 +1,9 @@
 //! Invoke (RequestResponse, Event, DryRun) and InvokeAsync: resolving the qualifier (weighted
 //! alias routing included), payload checks, and the synchronous path through the engine.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use base64::Engine as _;
 use bytes::Bytes;
 use nimbus_core::{Arn, RequestContext};
@@ -19,11 +22,51 @@ pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
 /// A function version chosen for one invocation.
 pub struct Target {
     pub executed_version: String,
-    pub version: VersionRecord,
+    pub version: Arc<VersionRecord>,
     pub reserved: Option<i32>,
     /// The ARN the caller invoked (qualified when a qualifier was given).
     pub invoked_arn: Arn,
     pub function: FunctionRef,
+}
+
+/// What a function name and qualifier resolve to: the versions an invocation may run (several
+/// when an alias routes a share of its traffic to another version).
+struct Resolution {
+    reserved: Option<i32>,
+    invoked_arn: Arn,
+    function: FunctionRef,
+    /// The version an alias (or the qualifier itself) names.
+    default: (String, Arc<VersionRecord>),
+    /// Versions an alias's routing weights send a share to: (weight, version, record).
+    weighted: Vec<(f64, String, Arc<VersionRecord>)>,
+}
+
+/// Resolutions by (account, region, function name, qualifier) as the caller spelled them, valid
+/// until the next control-plane write: a warm invocation then reads nothing from the store.
+#[derive(Default)]
+pub struct Resolutions {
+    inner: Mutex<ResolutionMap>,
+}
+
+#[derive(Default)]
+struct ResolutionMap {
+    /// Bumped by every write (see `Resolutions::invalidate`); a resolution read from the store
+    /// under an older generation is not kept.
+    generation: u64,
+    entries: HashMap<(String, String, String, Option<String>), Arc<Resolution>>,
+}
+
+impl Resolutions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ResolutionMap> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets every resolution; called after each committed control-plane write.
+    pub fn invalidate(&self) {
+        let mut map = self.lock();
+        map.generation += 1;
+        map.entries.clear();
+    }
 }
 
 /// Resolves `function_name`/`qualifier` to the version to run, applying an alias's weights.
@@ -33,44 +76,93 @@ pub fn target(
     function_name: &str,
     qualifier: Option<&str>,
 ) -> Result<Target> {
+    let key = (
+        ctx.account.clone(),
+        ctx.region.clone(),
+        function_name.to_string(),
+        qualifier.map(str::to_string),
+    );
+    let (cached, generation) = {
+        let map = lambda.resolutions.lock();
+        (map.entries.get(&key).cloned(), map.generation)
+    };
+    let resolution = match cached {
+        Some(r) => r,
+        None => {
+            let r = Arc::new(resolve(lambda, ctx, function_name, qualifier)?);
+            let mut map = lambda.resolutions.lock();
+            if map.generation == generation {
+                map.entries.insert(key, r.clone());
+            }
+            r
+        }
+    };
+    let default = (&resolution.default.0, &resolution.default.1);
+    let (executed_version, version) = if resolution.weighted.is_empty() {
+        default
+    } else {
+        let roll = fastrand::f64();
+        let mut acc = 0.0;
+        let mut chosen = default;
+        for (weight, v, record) in &resolution.weighted {
+            acc += weight;
+            if roll < acc {
+                chosen = (v, record);
+                break;
+            }
+        }
+        chosen
+    };
+    Ok(Target {
+        executed_version: executed_version.clone(),
+        version: version.clone(),
+        reserved: resolution.reserved,
+        invoked_arn: resolution.invoked_arn.clone(),
+        function: resolution.function.clone(),
+    })
+}
+
+fn resolve(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    function_name: &str,
+    qualifier: Option<&str>,
+) -> Result<Resolution> {
     let f = names::parse(ctx, function_name, qualifier)?;
     let scope = storage::scope(ctx);
     lambda.store.read(|r| {
         let record = require_function(r, ctx, &scope, &f)?;
-        let mut chosen = f.clone();
-        if let Some(q) = f.qualifier.as_deref() {
-            if q.parse::<u64>().is_err() && q != "$LATEST" {
+        let version_of = |q: Option<String>| -> Result<(String, Arc<VersionRecord>)> {
+            let mut chosen = f.clone();
+            chosen.qualifier = q;
+            let (executed, version) = resolve_version(r, ctx, &scope, &chosen, &record)?;
+            Ok((executed, Arc::new(version)))
+        };
+        let mut weighted = Vec::new();
+        let default = match f.qualifier.as_deref() {
+            Some(q) if q.parse::<u64>().is_err() && q != "$LATEST" => {
                 let alias = storage::get_alias(r, &scope, &f.name, q)?
                     .ok_or_else(|| function_not_found(&f.arn(ctx)))?;
-                let mut version = alias
-                    .function_version
-                    .clone()
-                    .unwrap_or_else(|| "$LATEST".into());
-                if let Some(weights) = alias
+                let weights = alias
                     .routing_config
                     .as_ref()
-                    .and_then(|c| c.additional_version_weights.as_ref())
-                {
-                    let roll = fastrand::f64();
-                    let mut acc = 0.0;
-                    for (v, w) in weights {
-                        acc += w;
-                        if roll < acc {
-                            version = v.clone();
-                            break;
-                        }
-                    }
+                    .and_then(|c| c.additional_version_weights.as_ref());
+                for (v, w) in weights.into_iter().flatten() {
+                    let (executed, version) = version_of(Some(v.clone()))?;
+                    weighted.push((*w, executed, version));
                 }
-                chosen.qualifier = Some(version);
+                version_of(Some(
+                    alias.function_version.unwrap_or_else(|| "$LATEST".into()),
+                ))?
             }
-        }
-        let (executed_version, version) = resolve_version(r, ctx, &scope, &chosen, &record)?;
-        Ok(Target {
-            executed_version,
-            version,
+            _ => version_of(f.qualifier.clone())?,
+        };
+        Ok(Resolution {
             reserved: record.reserved_concurrency,
             invoked_arn: f.arn(ctx),
             function: f,
+            default,
+            weighted,
         })
     })
 }

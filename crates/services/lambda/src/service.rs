@@ -75,6 +75,7 @@ type SnapshotCache =
 pub struct Lambda {
     pub store: Store,
     snapshots: std::sync::Mutex<SnapshotCache>,
+    pub(crate) resolutions: invoke::Resolutions,
     pub config: LambdaConfig,
     pub runtimes: Runtimes,
     pub engine: Arc<Engine>,
@@ -128,6 +129,7 @@ impl Lambda {
         Ok(Lambda {
             store,
             snapshots: Default::default(),
+            resolutions: Default::default(),
             runtimes: Runtimes::new(config.runtimes.clone()),
             config,
             engine,
@@ -235,6 +237,18 @@ impl Lambda {
 
     pub(crate) fn layer_refs(&self, _ctx: &RequestContext, arns: &[String]) -> Result<Vec<Layer>> {
         self.store.read(|r| layers::refs(r, arns))
+    }
+
+    /// A control-plane write. Every change to functions, versions, aliases and their settings
+    /// goes through here, so that the invocation path's cached resolutions are dropped once it
+    /// commits.
+    pub(crate) fn write<R>(
+        &self,
+        f: impl FnOnce(&mut dyn nimbus_store::Write) -> Result<R>,
+    ) -> Result<R> {
+        let result = self.store.write(f);
+        self.resolutions.invalidate();
+        result
     }
 
     /// What an environment of this version runs.

@@ -99,7 +99,7 @@ pub async fn create(
     let f = names::parse(ctx, &input.function_name, None)?;
     check_name(&input.name)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         require_function(w.as_read(), ctx, &scope, &f)?;
         let arn = alias_arn(ctx, &f.name, &input.name);
         if storage::get_alias(w.as_read(), &scope, &f.name, &input.name)?.is_some() {
@@ -154,7 +154,7 @@ pub async fn update(
 ) -> Result<AliasConfiguration> {
     let f = names::parse(ctx, &input.function_name, None)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         require_function(w.as_read(), ctx, &scope, &f)?;
         let mut alias = storage::get_alias(w.as_read(), &scope, &f.name, &input.name)?
             .ok_or_else(|| alias_not_found(ctx, &f, &input.name))?;
@@ -198,7 +198,7 @@ pub async fn delete(
 ) -> Result<()> {
     let f = names::parse(ctx, &input.function_name, None)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         require_function(w.as_read(), ctx, &scope, &f)?;
         storage::delete_alias(w, &scope, &f.name, &input.name)?;
         Ok(())

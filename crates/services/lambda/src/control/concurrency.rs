@@ -21,7 +21,7 @@ pub async fn put(
     let f = names::parse(ctx, &input.function_name, None)?;
     let scope = storage::scope(ctx);
     let limit = i64::from(lambda.config.account_concurrency);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         let others: i64 = storage::list_functions(w.as_read(), &scope)?
             .iter()
@@ -65,7 +65,7 @@ pub async fn delete(
 ) -> Result<()> {
     let f = names::parse(ctx, &input.function_name, None)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         record.reserved_concurrency = None;
         storage::put_function(w, &scope, &f.name, &record)
@@ -93,7 +93,7 @@ pub async fn put_provisioned(
     let f = qualified(&named.name, named.qualifier.as_deref())?;
     let n = input.provisioned_concurrent_executions;
     let scope = storage::scope(ctx);
-    let (executed, version) = lambda.store.write(|w| {
+    let (executed, version) = lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         let resolved = resolve_version(w.as_read(), ctx, &scope, &f, &record)?;
         if let Some(reserved) = record.reserved_concurrency {
@@ -173,7 +173,7 @@ pub async fn delete_provisioned(
     let f = qualified(&named.name, named.qualifier.as_deref())?;
     let scope = storage::scope(ctx);
     let q = f.qualifier.clone().unwrap_or_default();
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         if record.provisioned.remove(&q).is_none() {
             return Err(not_configured(ctx, &f));

@@ -313,7 +313,7 @@ pub async fn create(
     };
     let scope = storage::scope(ctx);
     let publish = input.publish.unwrap_or(false);
-    let mut answer = lambda.store.write(|w| {
+    let mut answer = lambda.write(|w| {
         if storage::get_function(w.as_read(), &scope, &f.name)?.is_some() {
             return Err(conflict(format!("Function already exist: {}", f.name)));
         }
@@ -493,7 +493,7 @@ pub async fn delete(
 ) -> Result<DeleteFunctionResponse> {
     let f = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let record = storage::get_function(w.as_read(), &scope, &f.name)?
             .ok_or_else(|| function_not_found(&f.arn(ctx)))?;
         match f.qualifier.as_deref() {
@@ -548,7 +548,7 @@ fn update_latest(
     change: impl FnOnce(&mut VersionRecord) -> Result<()>,
 ) -> Result<FunctionConfiguration> {
     let scope = storage::scope(ctx);
-    let mut answer = lambda.store.write(|w| {
+    let mut answer = lambda.write(|w| {
         let mut record = storage::get_function(w.as_read(), &scope, &f.name)?
             .ok_or_else(|| function_not_found(&f.arn(ctx)))?;
         check_revision(revision, record.latest.config.revision_id.as_deref())?;

@@ -69,7 +69,7 @@ fn write(
 ) -> Result<FunctionEventInvokeConfig> {
     let scope = storage::scope(ctx);
     let q = qualifier_of(f);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, f)?;
         resolve_version(w.as_read(), ctx, &scope, f, &record)?;
         let mut config = change(record.event_invoke.get(&q).cloned());
@@ -165,7 +165,7 @@ pub async fn delete(
 ) -> Result<()> {
     let f = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         if record.event_invoke.remove(&qualifier_of(&f)).is_none() {
             return Err(missing(ctx, &f));

@@ -94,7 +94,7 @@ pub async fn publish(
     let (zip, sha_b64, sha_hex) = package(lambda, zip).await?;
     let scope = storage::scope(ctx);
     let layer_arn = Arn::lambda_layer(&ctx.region, &ctx.account, &name, None).to_string();
-    let record = lambda.store.write(|w| {
+    let record = lambda.write(|w| {
         let counter_key = storage::key(&scope, &name, None);
         let version = w
             .as_read()

@@ -30,7 +30,7 @@ pub async fn add(
     let f = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
     let scope = storage::scope(ctx);
     let resource = f.arn(ctx).to_string();
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         resolve_version(w.as_read(), ctx, &scope, &f, &record)?;
         if let Some(rev) = &input.revision_id {
@@ -84,7 +84,7 @@ pub async fn remove(
     let f = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
     let scope = storage::scope(ctx);
     let resource = f.arn(ctx).to_string();
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         if let Some(rev) = &input.revision_id {
             if Some(rev) != record.policy_revision.as_ref() {

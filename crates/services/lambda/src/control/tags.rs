@@ -26,7 +26,7 @@ fn function_of(ctx: &RequestContext, resource: &str) -> Result<FunctionRef> {
 pub async fn tag(lambda: &Lambda, ctx: &RequestContext, input: TagResourceRequest) -> Result<()> {
     let f = function_of(ctx, &input.resource)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         record.tags.extend(input.tags.clone());
         if record.tags.len() > 50 {
@@ -45,7 +45,7 @@ pub async fn untag(
 ) -> Result<()> {
     let f = function_of(ctx, &input.resource)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         for k in input.tag_keys.iter().flatten() {
             record.tags.remove(k);

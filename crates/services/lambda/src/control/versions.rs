@@ -64,7 +64,7 @@ pub async fn publish(
 ) -> Result<FunctionConfiguration> {
     let f = names::parse(ctx, &input.function_name, None)?;
     let scope = storage::scope(ctx);
-    lambda.store.write(|w| {
+    lambda.write(|w| {
         let mut record = require_function(w.as_read(), ctx, &scope, &f)?;
         if let Some(sha) = &input.code_sha256 {
             let current = record.latest.config.code_sha256.clone().unwrap_or_default();

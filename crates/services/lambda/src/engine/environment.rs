@@ -16,6 +16,11 @@ use super::platform;
 use super::runtime_api::{self, Endpoint, Event, RuntimeResult};
 use crate::runtimes::{Family, Resolved};
 
+/// Lambda gives a function the equivalent of one vCPU at 1,769 MB, a share of one below it.
+/// Below it an environment stays on the CPU of the I/O thread that started it (see
+/// `nimbus_core::cpus`); from it on, it may run on every CPU nimbus may use.
+const ONE_VCPU_MB: u32 = 1769;
+
 /// What an environment runs: one version of a function, frozen when it starts.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -228,6 +233,8 @@ impl Environment {
             pids_limit: Some(host.pids_limit),
             tmp_size_bytes: Some(u64::from(snapshot.ephemeral_mb) * 1024 * 1024),
             name: format!("{}-{id}", snapshot.name),
+            cpus: (snapshot.memory_mb >= ONE_VCPU_MB)
+                .then(|| nimbus_core::cpus::allowed().to_vec()),
         };
         let mut process = sandbox.spawn(&spec)?;
         let mut outputs: Vec<OwnedFd> = Vec::new();
