@@ -78,6 +78,10 @@ def test_aliases_and_weighted_routing(lam, make_function):
     with aws_error("ResourceNotFoundException", status=404,
                    message=f"Cannot find alias arn: arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}:live"):
         lam.get_alias(FunctionName=name, Name="live")
+    # Invocations resolve aliases from a cache: deleting one must reach it.
+    with aws_error("ResourceNotFoundException", status=404,
+                   message=f"Function not found: arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}:live"):
+        lam.invoke(FunctionName=name, Qualifier="live")
 
 
 def test_layers_are_merged_at_opt(lam, make_function):
