@@ -72,6 +72,19 @@ impl Civil {
         format!("{:04}/{:02}/{:02}", self.year, self.month, self.day)
     }
 
+    /// `11/May/2015:21:21:33 +0000` — the access-log time of API Gateway and function URL
+    /// events (`requestContext.time`).
+    pub fn access_log(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = MONTHS[(self.month as usize).clamp(1, 12) - 1];
+        format!(
+            "{:02}/{month}/{:04}:{:02}:{:02}:{:02} +0000",
+            self.day, self.year, self.hour, self.minute, self.second
+        )
+    }
+
     /// `2015-05-11T21:21:33.291Z` — ISO 8601 as XML protocols and event payloads write it.
     pub fn iso8601(&self) -> String {
         format!("{}Z", self.stream_label())
@@ -85,6 +98,10 @@ mod tests {
     #[test]
     fn known_instants() {
         assert_eq!(Civil::from_millis(0).iso8601(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Civil::from_millis(1_583_348_638_390).access_log(),
+            "04/Mar/2020:19:03:58 +0000"
+        );
         assert_eq!(
             Civil::from_millis(1_431_379_293_291).stream_label(),
             "2015-05-11T21:21:33.291"

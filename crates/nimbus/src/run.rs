@@ -70,6 +70,9 @@ async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     registry.add_rest(lambda.clone());
+    registry.add_front_door(Arc::new(nimbus_lambda::function_urls::FunctionUrls::new(
+        lambda.clone(),
+    )));
     lambda.warm_up();
     let code = lambda.clone();
     registry.add_admin(

@@ -1,8 +1,11 @@
 //! The HTTP edge. One port serves every service: each request is routed by its `X-Amz-Target`,
 //! its SigV4 credential scope, or (for REST services) its method and path; decoded by the
-//! service's protocol; and answered in that protocol's format. Services never see HTTP.
+//! service's protocol; and answered in that protocol's format. Services never see HTTP, except
+//! front doors (function URLs, API Gateway, ...), which are HTTP by nature: they get the request
+//! as a typed `HttpRequest` from `front_door.rs`.
 
 mod admin;
+mod front_door;
 mod json_edge;
 mod rest_edge;
 mod router;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use http::request::Parts;
+use nimbus_frontdoor::FrontDoor;
 use nimbus_protocol::rest::{self, RestService, RouteMatch};
 use nimbus_protocol::JsonService;
 
@@ -18,6 +19,7 @@ pub struct Registry {
     json_by_signing_name: HashMap<&'static str, Arc<dyn JsonService>>,
     rest: Vec<Arc<dyn RestService>>,
     admin: Vec<(&'static str, AdminHandler)>,
+    front_doors: Vec<Arc<dyn FrontDoor>>,
     names: Vec<&'static str>,
 }
 
@@ -60,6 +62,30 @@ impl Registry {
     pub fn add_rest(&mut self, service: Arc<dyn RestService>) {
         self.names.push(service.spec().name);
         self.rest.push(service);
+    }
+
+    /// Serves the plain HTTP requests `door` claims (function URLs, API Gateway, ...).
+    pub fn add_front_door(&mut self, door: Arc<dyn FrontDoor>) {
+        self.front_doors.push(door);
+    }
+
+    /// The front door a request is addressed to: by its Host header or its path.
+    pub(crate) fn front_door(&self, parts: &Parts) -> Option<&Arc<dyn FrontDoor>> {
+        if self.front_doors.is_empty() {
+            return None;
+        }
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| parts.uri.host())
+            .unwrap_or_default();
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => host,
+        };
+        let path = parts.uri.path();
+        self.front_doors.iter().find(|d| d.claims(host, path))
     }
 
     /// Serves `/_nimbus/<prefix>...` with `handler`.

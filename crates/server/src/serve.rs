@@ -20,7 +20,7 @@ use nimbus_protocol::{sigv4, AwsError};
 use tokio::net::TcpListener;
 
 use crate::router::Route;
-use crate::{admin, json_edge, rest_edge, Registry};
+use crate::{admin, front_door, json_edge, rest_edge, Registry};
 
 /// Tunables of the HTTP edge.
 #[derive(Debug, Clone)]
@@ -223,9 +223,13 @@ pub async fn serve(
 async fn handle(
     shared: &Shared,
     req: Request<Incoming>,
-    _peer: SocketAddr,
+    peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
+    if let Some(door) = shared.registry.front_door(&parts) {
+        let door = door.clone();
+        return front_door::call(door.as_ref(), parts, body, peer, &shared.config).await;
+    }
     let credential = credential(&parts);
     let signing_service = credential.as_ref().map(|c| c.service.as_str());
     let route = shared.registry.route(&parts, signing_service);

@@ -18,6 +18,7 @@ pub mod code;
 pub mod control;
 pub mod engine;
 pub mod errors;
+pub mod function_urls;
 pub mod generated;
 pub mod invoke;
 pub mod names;

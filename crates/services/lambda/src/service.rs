@@ -12,7 +12,7 @@ use nimbus_store::Store;
 
 use crate::code;
 use crate::control::{
-    account, aliases, concurrency, functions, invoke_config, layers, policy, tags, versions,
+    account, aliases, concurrency, functions, invoke_config, layers, policy, tags, urls, versions,
 };
 use crate::engine::{Engine, Host, Snapshot};
 use crate::errors::{invalid_parameter, Result};
@@ -400,6 +400,11 @@ impl LambdaApi for Lambda {
         update_alias(UpdateAliasRequest) -> AliasConfiguration => aliases::update;
         delete_alias(DeleteAliasRequest) -> () => aliases::delete;
         list_aliases(ListAliasesRequest) -> ListAliasesResponse => aliases::list;
+        create_function_url_config(CreateFunctionUrlConfigRequest) -> CreateFunctionUrlConfigResponse => urls::create;
+        get_function_url_config(GetFunctionUrlConfigRequest) -> GetFunctionUrlConfigResponse => urls::get;
+        update_function_url_config(UpdateFunctionUrlConfigRequest) -> UpdateFunctionUrlConfigResponse => urls::update;
+        delete_function_url_config(DeleteFunctionUrlConfigRequest) -> () => urls::delete;
+        list_function_url_configs(ListFunctionUrlConfigsRequest) -> ListFunctionUrlConfigsResponse => urls::list;
         put_function_concurrency(PutFunctionConcurrencyRequest) -> Concurrency => concurrency::put;
         get_function_concurrency(GetFunctionConcurrencyRequest) -> GetFunctionConcurrencyResponse => concurrency::get;
         delete_function_concurrency(DeleteFunctionConcurrencyRequest) -> () => concurrency::delete;

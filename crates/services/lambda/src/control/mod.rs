@@ -9,6 +9,7 @@ pub mod invoke_config;
 pub mod layers;
 pub mod policy;
 pub mod tags;
+pub mod urls;
 pub mod versions;
 
 pub use crate::service::Lambda;

@@ -72,6 +72,7 @@ pub fn list_functions(r: &dyn Read, scope: &[u8]) -> Result<Vec<FunctionRecord>>
 pub fn delete_function(w: &mut dyn Write, scope: &[u8], name: &str) -> Result<()> {
     w.delete_range(VERSIONS, &children(scope, name))?;
     w.delete_range(ALIASES, &children(scope, name))?;
+    super::delete_urls(w, scope, name)?;
     w.delete(FUNCTIONS, &key(scope, name, None))?;
     Ok(())
 }
@@ -131,6 +132,7 @@ pub fn put_alias(
 }
 
 pub fn delete_alias(w: &mut dyn Write, scope: &[u8], name: &str, alias: &str) -> Result<bool> {
+    super::delete_url(w, scope, name, alias)?;
     Ok(w.delete(ALIASES, &key(scope, name, Some(alias.as_bytes())))?)
 }
 

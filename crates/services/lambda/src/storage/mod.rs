@@ -7,15 +7,19 @@
 //! | `lambda.aliases`   | account \0 region \0 name \0 alias          | `AliasConfiguration` JSON   |
 //! | `lambda.code`      | hex SHA-256 of the zip                      | the zip's bytes             |
 //! | `lambda.layers`    | account \0 region \0 layer \0 version (u64) | [`LayerVersionRecord`] JSON |
+//! | `lambda.urls`      | account \0 region \0 name \0 qualifier     | [`UrlRecord`] JSON          |
+//! | `lambda.url_ids`   | URL id                                      | [`UrlTarget`] JSON          |
 //!
 //! A zip is stored once however many functions, versions and layers use it; the extracted copy
 //! on disk (see `code.rs`) is a cache rebuilt from here.
 
 pub mod functions;
 pub mod layers;
+pub mod urls;
 
 pub use functions::*;
 pub use layers::*;
+pub use urls::*;
 
 use nimbus_core::RequestContext;
 use nimbus_protocol::AwsError;
@@ -27,6 +31,8 @@ pub const VERSIONS: Tree = Tree("lambda.versions");
 pub const ALIASES: Tree = Tree("lambda.aliases");
 pub const CODE: Tree = Tree("lambda.code");
 pub const LAYERS: Tree = Tree("lambda.layers");
+pub const URLS: Tree = Tree("lambda.urls");
+pub const URL_IDS: Tree = Tree("lambda.url_ids");
 
 pub type Result<T> = std::result::Result<T, AwsError>;
 
