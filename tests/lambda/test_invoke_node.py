@@ -3,6 +3,7 @@ error documents, init errors and the console's log format."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -88,3 +89,16 @@ def test_process_exit_is_runtime_exit_error(lam, make_function):
     r = invoke(lam, name)
     assert r.json["errorType"] == "Runtime.ExitError"
     assert r.json["errorMessage"].endswith("Error: Runtime exited with error: exit status 2")
+
+
+def test_json_log_format(lam, make_function):
+    name = make_function(
+        'exports.handler = async () => { console.warn("careful", 1); return "ok"; };',
+        runtime="nodejs20.x", LoggingConfig={"LogFormat": "JSON"})
+    r = invoke(lam, name, LogType="Tail")
+    request_id = r.raw["ResponseMetadata"]["RequestId"]
+    records = [json.loads(line) for line in r.log.strip().splitlines()]
+    assert records[0]["type"] == "platform.start"
+    app = [rec for rec in records if rec.get("level") == "WARN"][0]
+    assert app["message"] == "careful 1" and app["requestId"] == request_id
+    assert [rec["type"] for rec in records if "type" in rec][-1] == "platform.report"
