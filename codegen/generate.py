@@ -43,6 +43,12 @@ SERVICES = [
         "external": {},
     },
     {
+        "model": "models/apigatewayv2-2018-11-29.json",
+        "out": "crates/services/apigateway/src/generated/apigatewayv2.rs",
+        "trait": "ApiGatewayV2Api",
+        "external": {},
+    },
+    {
         "model": "models/logs-2014-03-28.json",
         "out": "crates/services/logs/src/generated/logs.rs",
         "trait": "LogsApi",
@@ -98,6 +104,8 @@ class Gen:
             return "i64"
         if t == "boolean":
             return "bool"
+        if t == "timestamp" and s.get("timestampFormat") == "iso8601":
+            return "String"  # written as AWS writes it, `2026-12-01T10:00:00Z`
         if t in ("double", "float", "timestamp"):
             return "f64"
         if t == "blob":
@@ -183,7 +191,9 @@ class Gen:
             ty = self.rust_type(m["shape"])
             if self.shapes.get(m["shape"], {}).get("type") == "structure" and self.reaches(m["shape"], name):
                 ty = f"Box<{ty}>"  # a recursive shape
-            attrs = [f'rename = "{member}"']
+            # restJson1 models name body members on the wire with locationName (apigatewayv2's
+            # "apiId"); the others use the member name itself.
+            attrs = [f'rename = "{m.get("locationName", member)}"']
             if self.bound(name, member):
                 attrs = ["skip"]
             if member in required and self.bound(name, member) and m.get("location") in ("querystring", "header"):
@@ -347,16 +357,16 @@ class Gen:
             if not part:
                 continue
             if part.startswith("{") and part.endswith("+}"):
-                segs.append(f'Segment::Greedy("{part[1:-2]}")')
+                segs.append(f'rest::Segment::Greedy("{part[1:-2]}")')
             elif part.startswith("{"):
-                segs.append(f'Segment::Label("{part[1:-1]}")')
+                segs.append(f'rest::Segment::Label("{part[1:-1]}")')
             else:
-                segs.append(f'Segment::Literal("{part}")')
+                segs.append(f'rest::Segment::Literal("{part}")')
         lits = []
         for kv in filter(None, query.split("&")):
             k, _, v = kv.partition("=")
             lits.append(f'("{k}", "{v}")')
-        return (f'    Route {{ method: "{op["http"]["method"]}", segments: &[{", ".join(segs)}], '
+        return (f'    rest::Route {{ method: "{op["http"]["method"]}", segments: &[{", ".join(segs)}], '
                 f'query: &[{", ".join(lits)}], operation: "{name}" }},')
 
     def render_rest(self, ops):
@@ -375,7 +385,7 @@ class Gen:
         out.append("];")
         out.append("")
         out.append("/// Where each operation lives in the URI space (the model's `http` traits).")
-        out.append("pub static ROUTES: &[Route] = &[")
+        out.append("pub static ROUTES: &[rest::Route] = &[")
         out += [self.route(name, op) for name, op in ops.items()]
         out.append("];")
         out.append("")
@@ -446,7 +456,7 @@ class Gen:
         ]
         if self.is_rest():
             out += [
-                "use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse, Route, Segment};",
+                "use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse};",
                 "",
                 "/// restJson1 errors carry their code in `x-amzn-ErrorType`, not a qualified `__type`.",
                 'pub const ERROR_NAMESPACE: &str = "";',
@@ -501,6 +511,8 @@ class Gen:
         for e in errors:
             members = self.shapes[e].get("members", {})
             key = "Message" if "Message" in members and "message" not in members else "message"
+            if key in members:
+                key = members[key].get("locationName", key)
             out.append(f'            ErrorCode::{e} => "{key}",')
         out.append("        }")
         out.append("    }")

@@ -23,6 +23,7 @@ MODELS = {
     "dynamodbstreams-2012-08-10.json": "botocore/data/dynamodbstreams/2012-08-10/service-2.json.gz",
     "lambda-2015-03-31.json": "botocore/data/lambda/2015-03-31/service-2.json.gz",
     "logs-2014-03-28.json": "botocore/data/logs/2014-03-28/service-2.json.gz",
+    "apigatewayv2-2018-11-29.json": "botocore/data/apigatewayv2/2018-11-29/service-2.json.gz",
 }
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,8 @@
   no retries so every error surfaces).
 - `make_table`: creates a table with a unique name (deleted afterwards).
 - `aws`: runs the AWS CLI against `server` and returns its parsed JSON output.
+- `lam`, `make_function`: a Lambda client, and functions created with unique names (deleted
+  afterwards), for the Lambda and the front-door tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from dynamodb_testing import build_index, index_spec, key_schema_and_attrs, wait_table_active  # noqa: F401
+from lambda_testing import ROLE, function_name, zip_of
 from nimbus_testing import (
     AwsCli,
     NimbusServer,
@@ -156,3 +159,54 @@ def table(make_table) -> str:
 def table_hr(make_table) -> str:
     """A table with hash key `pk` (S) and range key `sk` (S)."""
     return make_table(("pk", "S"), ("sk", "S"))
+
+
+@pytest.fixture(scope="session")
+def lam(server):
+    return server.client("lambda")
+
+
+@pytest.fixture
+def make_function(lam, request):
+    """make_function(code, runtime="python3.11", handler=None, name=None, client=lam, **params)
+    -> name. `code` is the source of lambda_function.py (Python), index.js (Node.js), or a
+    dict of files. Deleted at teardown."""
+    created: list[tuple[Any, str]] = []
+
+    def make(
+        code: str | dict[str, str | bytes],
+        runtime: str = "python3.11",
+        handler: str | None = None,
+        name: str | None = None,
+        client=None,
+        executable: tuple[str, ...] = (),
+        **params: Any,
+    ) -> str:
+        client = client or lam
+        name = name or function_name(request.node.name[:30])
+        if isinstance(code, str):
+            if runtime.startswith("python"):
+                code = {"lambda_function.py": code}
+                handler = handler or "lambda_function.lambda_handler"
+            else:
+                code = {"index.js": code}
+                handler = handler or "index.handler"
+        client.create_function(
+            FunctionName=name,
+            Runtime=runtime,
+            Role=ROLE,
+            Handler=handler or "lambda_function.lambda_handler",
+            Code={"ZipFile": zip_of(code, executable)},
+            **params,
+        )
+        created.append((client, name))
+        return name
+
+    yield make
+    for client, name in created:
+        try:
+            client.delete_function(FunctionName=name)
+        except ClientError:
+            pass
+        except Exception:
+            pass

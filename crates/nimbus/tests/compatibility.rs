@@ -55,6 +55,14 @@ async fn compatibility_matrix_is_current() {
         &nimbus_lambda::generated::lambda::served_operations(&lambda, &ctx).await,
     ));
     doc.push_str(&section(
+        "API Gateway v2 (HTTP APIs)",
+        &nimbus_apigateway::generated::apigatewayv2::served_operations(
+            &nimbus_apigateway::ApiGatewayV2::new(store.clone(), "http://127.0.0.1:1".into()),
+            &ctx,
+        )
+        .await,
+    ));
+    doc.push_str(&section(
         "CloudWatch Logs",
         &nimbus_logs::generated::logs::served_operations(&nimbus_logs::Logs::new(store), &ctx),
     ));

@@ -6,7 +6,7 @@ use nimbus_core::RequestContext;
 use nimbus_protocol::{join, json, AwsError, Violations};
 use serde::{Deserialize, Serialize};
 
-use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse, Route, Segment};
+use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse};
 
 /// restJson1 errors carry their code in `x-amzn-ErrorType`, not a qualified `__type`.
 pub const ERROR_NAMESPACE: &str = "";
@@ -16688,971 +16688,977 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 /// Where each operation lives in the URI space (the model's `http` traits).
-pub static ROUTES: &[Route] = &[
-    Route {
+pub static ROUTES: &[rest::Route] = &[
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
-            Segment::Label("VersionNumber"),
-            Segment::Literal("policy"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
+            rest::Segment::Label("VersionNumber"),
+            rest::Segment::Literal("policy"),
         ],
         query: &[],
         operation: "AddLayerVersionPermission",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("policy"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("policy"),
         ],
         query: &[],
         operation: "AddPermission",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("checkpoint"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("checkpoint"),
         ],
         query: &[],
         operation: "CheckpointDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("aliases"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("aliases"),
         ],
         query: &[],
         operation: "CreateAlias",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
         ],
         query: &[],
         operation: "CreateCapacityProvider",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
         ],
         query: &[],
         operation: "CreateCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("event-source-mappings"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("event-source-mappings"),
         ],
         query: &[],
         operation: "CreateEventSourceMapping",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
         ],
         query: &[],
         operation: "CreateFunction",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2021-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("url"),
+            rest::Segment::Literal("2021-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("url"),
         ],
         query: &[],
         operation: "CreateFunctionUrlConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("aliases"),
-            Segment::Label("Name"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("aliases"),
+            rest::Segment::Label("Name"),
         ],
         query: &[],
         operation: "DeleteAlias",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
-            Segment::Label("CapacityProviderName"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
+            rest::Segment::Label("CapacityProviderName"),
         ],
         query: &[],
         operation: "DeleteCapacityProvider",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
-            Segment::Label("CodeSigningConfigArn"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
+            rest::Segment::Label("CodeSigningConfigArn"),
         ],
         query: &[],
         operation: "DeleteCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
         ],
         query: &[],
         operation: "DeleteDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("event-source-mappings"),
-            Segment::Label("UUID"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("event-source-mappings"),
+            rest::Segment::Label("UUID"),
         ],
         query: &[],
         operation: "DeleteEventSourceMapping",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
         ],
         query: &[],
         operation: "DeleteFunction",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2020-06-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("code-signing-config"),
+            rest::Segment::Literal("2020-06-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("code-signing-config"),
         ],
         query: &[],
         operation: "DeleteFunctionCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2017-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("concurrency"),
+            rest::Segment::Literal("2017-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("concurrency"),
         ],
         query: &[],
         operation: "DeleteFunctionConcurrency",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2019-09-25"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("event-invoke-config"),
+            rest::Segment::Literal("2019-09-25"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("event-invoke-config"),
         ],
         query: &[],
         operation: "DeleteFunctionEventInvokeConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2021-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("url"),
+            rest::Segment::Literal("2021-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("url"),
         ],
         query: &[],
         operation: "DeleteFunctionUrlConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
-            Segment::Label("VersionNumber"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
+            rest::Segment::Label("VersionNumber"),
         ],
         query: &[],
         operation: "DeleteLayerVersion",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2019-09-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("provisioned-concurrency"),
+            rest::Segment::Literal("2019-09-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("provisioned-concurrency"),
         ],
         query: &[],
         operation: "DeleteProvisionedConcurrencyConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2026-07-09"),
-            Segment::Literal("resource-policy"),
-            Segment::Label("ResourceArn"),
+            rest::Segment::Literal("2026-07-09"),
+            rest::Segment::Literal("resource-policy"),
+            rest::Segment::Label("ResourceArn"),
         ],
         query: &[],
         operation: "DeleteResourcePolicy",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2016-08-19"),
-            Segment::Literal("account-settings"),
+            rest::Segment::Literal("2016-08-19"),
+            rest::Segment::Literal("account-settings"),
         ],
         query: &[],
         operation: "GetAccountSettings",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("aliases"),
-            Segment::Label("Name"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("aliases"),
+            rest::Segment::Label("Name"),
         ],
         query: &[],
         operation: "GetAlias",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
-            Segment::Label("CapacityProviderName"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
+            rest::Segment::Label("CapacityProviderName"),
         ],
         query: &[],
         operation: "GetCapacityProvider",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
-            Segment::Label("CodeSigningConfigArn"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
+            rest::Segment::Label("CodeSigningConfigArn"),
         ],
         query: &[],
         operation: "GetCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
         ],
         query: &[],
         operation: "GetDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("history"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("history"),
         ],
         query: &[],
         operation: "GetDurableExecutionHistory",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("state"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("state"),
         ],
         query: &[],
         operation: "GetDurableExecutionState",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("event-source-mappings"),
-            Segment::Label("UUID"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("event-source-mappings"),
+            rest::Segment::Label("UUID"),
         ],
         query: &[],
         operation: "GetEventSourceMapping",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
         ],
         query: &[],
         operation: "GetFunction",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2020-06-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("code-signing-config"),
+            rest::Segment::Literal("2020-06-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("code-signing-config"),
         ],
         query: &[],
         operation: "GetFunctionCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2019-09-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("concurrency"),
+            rest::Segment::Literal("2019-09-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("concurrency"),
         ],
         query: &[],
         operation: "GetFunctionConcurrency",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("configuration"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("configuration"),
         ],
         query: &[],
         operation: "GetFunctionConfiguration",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2019-09-25"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("event-invoke-config"),
+            rest::Segment::Literal("2019-09-25"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("event-invoke-config"),
         ],
         query: &[],
         operation: "GetFunctionEventInvokeConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2024-08-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("recursion-config"),
+            rest::Segment::Literal("2024-08-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("recursion-config"),
         ],
         query: &[],
         operation: "GetFunctionRecursionConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("function-scaling-config"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("function-scaling-config"),
         ],
         query: &[],
         operation: "GetFunctionScalingConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2021-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("url"),
+            rest::Segment::Literal("2021-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("url"),
         ],
         query: &[],
         operation: "GetFunctionUrlConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
-            Segment::Label("VersionNumber"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
+            rest::Segment::Label("VersionNumber"),
         ],
         query: &[],
         operation: "GetLayerVersion",
     },
-    Route {
+    rest::Route {
         method: "GET",
-        segments: &[Segment::Literal("2018-10-31"), Segment::Literal("layers")],
+        segments: &[
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+        ],
         query: &[("find", "LayerVersion")],
         operation: "GetLayerVersionByArn",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
-            Segment::Label("VersionNumber"),
-            Segment::Literal("policy"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
+            rest::Segment::Label("VersionNumber"),
+            rest::Segment::Literal("policy"),
         ],
         query: &[],
         operation: "GetLayerVersionPolicy",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("policy"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("policy"),
         ],
         query: &[],
         operation: "GetPolicy",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2019-09-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("provisioned-concurrency"),
+            rest::Segment::Literal("2019-09-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("provisioned-concurrency"),
         ],
         query: &[],
         operation: "GetProvisionedConcurrencyConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2026-07-09"),
-            Segment::Literal("resource-policy"),
-            Segment::Label("ResourceArn"),
+            rest::Segment::Literal("2026-07-09"),
+            rest::Segment::Literal("resource-policy"),
+            rest::Segment::Label("ResourceArn"),
         ],
         query: &[],
         operation: "GetResourcePolicy",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2021-07-20"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("runtime-management-config"),
+            rest::Segment::Literal("2021-07-20"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("runtime-management-config"),
         ],
         query: &[],
         operation: "GetRuntimeManagementConfig",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("invocations"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("invocations"),
         ],
         query: &[],
         operation: "Invoke",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2014-11-13"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("invoke-async"),
+            rest::Segment::Literal("2014-11-13"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("invoke-async"),
         ],
         query: &[],
         operation: "InvokeAsync",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2021-11-15"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("response-streaming-invocations"),
+            rest::Segment::Literal("2021-11-15"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("response-streaming-invocations"),
         ],
         query: &[],
         operation: "InvokeWithResponseStream",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("aliases"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("aliases"),
         ],
         query: &[],
         operation: "ListAliases",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
         ],
         query: &[],
         operation: "ListCapacityProviders",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
         ],
         query: &[],
         operation: "ListCodeSigningConfigs",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("durable-executions"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("durable-executions"),
         ],
         query: &[],
         operation: "ListDurableExecutionsByFunction",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("event-source-mappings"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("event-source-mappings"),
         ],
         query: &[],
         operation: "ListEventSourceMappings",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2019-09-25"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("event-invoke-config"),
-            Segment::Literal("list"),
+            rest::Segment::Literal("2019-09-25"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("event-invoke-config"),
+            rest::Segment::Literal("list"),
         ],
         query: &[],
         operation: "ListFunctionEventInvokeConfigs",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2021-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("urls"),
+            rest::Segment::Literal("2021-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("urls"),
         ],
         query: &[],
         operation: "ListFunctionUrlConfigs",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
-            Segment::Label("CapacityProviderName"),
-            Segment::Literal("function-versions"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
+            rest::Segment::Label("CapacityProviderName"),
+            rest::Segment::Literal("function-versions"),
         ],
         query: &[],
         operation: "ListFunctionVersionsByCapacityProvider",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
         ],
         query: &[],
         operation: "ListFunctions",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
-            Segment::Label("CodeSigningConfigArn"),
-            Segment::Literal("functions"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
+            rest::Segment::Label("CodeSigningConfigArn"),
+            rest::Segment::Literal("functions"),
         ],
         query: &[],
         operation: "ListFunctionsByCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
         ],
         query: &[],
         operation: "ListLayerVersions",
     },
-    Route {
+    rest::Route {
         method: "GET",
-        segments: &[Segment::Literal("2018-10-31"), Segment::Literal("layers")],
+        segments: &[
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+        ],
         query: &[],
         operation: "ListLayers",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2019-09-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("provisioned-concurrency"),
+            rest::Segment::Literal("2019-09-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("provisioned-concurrency"),
         ],
         query: &[("List", "ALL")],
         operation: "ListProvisionedConcurrencyConfigs",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2017-03-31"),
-            Segment::Literal("tags"),
-            Segment::Label("Resource"),
+            rest::Segment::Literal("2017-03-31"),
+            rest::Segment::Literal("tags"),
+            rest::Segment::Label("Resource"),
         ],
         query: &[],
         operation: "ListTags",
     },
-    Route {
+    rest::Route {
         method: "GET",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("versions"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("versions"),
         ],
         query: &[],
         operation: "ListVersionsByFunction",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("pause"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("pause"),
         ],
         query: &[],
         operation: "PauseDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
         ],
         query: &[],
         operation: "PublishLayerVersion",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("versions"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("versions"),
         ],
         query: &[],
         operation: "PublishVersion",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2020-06-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("code-signing-config"),
+            rest::Segment::Literal("2020-06-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("code-signing-config"),
         ],
         query: &[],
         operation: "PutFunctionCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2017-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("concurrency"),
+            rest::Segment::Literal("2017-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("concurrency"),
         ],
         query: &[],
         operation: "PutFunctionConcurrency",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2019-09-25"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("event-invoke-config"),
+            rest::Segment::Literal("2019-09-25"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("event-invoke-config"),
         ],
         query: &[],
         operation: "PutFunctionEventInvokeConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2024-08-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("recursion-config"),
+            rest::Segment::Literal("2024-08-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("recursion-config"),
         ],
         query: &[],
         operation: "PutFunctionRecursionConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("function-scaling-config"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("function-scaling-config"),
         ],
         query: &[],
         operation: "PutFunctionScalingConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2019-09-30"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("provisioned-concurrency"),
+            rest::Segment::Literal("2019-09-30"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("provisioned-concurrency"),
         ],
         query: &[],
         operation: "PutProvisionedConcurrencyConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2026-07-09"),
-            Segment::Literal("resource-policy"),
-            Segment::Label("ResourceArn"),
+            rest::Segment::Literal("2026-07-09"),
+            rest::Segment::Literal("resource-policy"),
+            rest::Segment::Label("ResourceArn"),
         ],
         query: &[],
         operation: "PutResourcePolicy",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2021-07-20"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("runtime-management-config"),
+            rest::Segment::Literal("2021-07-20"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("runtime-management-config"),
         ],
         query: &[],
         operation: "PutRuntimeManagementConfig",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2018-10-31"),
-            Segment::Literal("layers"),
-            Segment::Label("LayerName"),
-            Segment::Literal("versions"),
-            Segment::Label("VersionNumber"),
-            Segment::Literal("policy"),
-            Segment::Label("StatementId"),
+            rest::Segment::Literal("2018-10-31"),
+            rest::Segment::Literal("layers"),
+            rest::Segment::Label("LayerName"),
+            rest::Segment::Literal("versions"),
+            rest::Segment::Label("VersionNumber"),
+            rest::Segment::Literal("policy"),
+            rest::Segment::Label("StatementId"),
         ],
         query: &[],
         operation: "RemoveLayerVersionPermission",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("policy"),
-            Segment::Label("StatementId"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("policy"),
+            rest::Segment::Label("StatementId"),
         ],
         query: &[],
         operation: "RemovePermission",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("resume"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("resume"),
         ],
         query: &[],
         operation: "ResumeDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-execution-callbacks"),
-            Segment::Label("CallbackId"),
-            Segment::Literal("fail"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-execution-callbacks"),
+            rest::Segment::Label("CallbackId"),
+            rest::Segment::Literal("fail"),
         ],
         query: &[],
         operation: "SendDurableExecutionCallbackFailure",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-execution-callbacks"),
-            Segment::Label("CallbackId"),
-            Segment::Literal("heartbeat"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-execution-callbacks"),
+            rest::Segment::Label("CallbackId"),
+            rest::Segment::Literal("heartbeat"),
         ],
         query: &[],
         operation: "SendDurableExecutionCallbackHeartbeat",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-execution-callbacks"),
-            Segment::Label("CallbackId"),
-            Segment::Literal("succeed"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-execution-callbacks"),
+            rest::Segment::Label("CallbackId"),
+            rest::Segment::Literal("succeed"),
         ],
         query: &[],
         operation: "SendDurableExecutionCallbackSuccess",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2025-12-01"),
-            Segment::Literal("durable-executions"),
-            Segment::Label("DurableExecutionArn"),
-            Segment::Literal("stop"),
+            rest::Segment::Literal("2025-12-01"),
+            rest::Segment::Literal("durable-executions"),
+            rest::Segment::Label("DurableExecutionArn"),
+            rest::Segment::Literal("stop"),
         ],
         query: &[],
         operation: "StopDurableExecution",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2017-03-31"),
-            Segment::Literal("tags"),
-            Segment::Label("Resource"),
+            rest::Segment::Literal("2017-03-31"),
+            rest::Segment::Literal("tags"),
+            rest::Segment::Label("Resource"),
         ],
         query: &[],
         operation: "TagResource",
     },
-    Route {
+    rest::Route {
         method: "DELETE",
         segments: &[
-            Segment::Literal("2017-03-31"),
-            Segment::Literal("tags"),
-            Segment::Label("Resource"),
+            rest::Segment::Literal("2017-03-31"),
+            rest::Segment::Literal("tags"),
+            rest::Segment::Label("Resource"),
         ],
         query: &[],
         operation: "UntagResource",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("aliases"),
-            Segment::Label("Name"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("aliases"),
+            rest::Segment::Label("Name"),
         ],
         query: &[],
         operation: "UpdateAlias",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2025-11-30"),
-            Segment::Literal("capacity-providers"),
-            Segment::Label("CapacityProviderName"),
+            rest::Segment::Literal("2025-11-30"),
+            rest::Segment::Literal("capacity-providers"),
+            rest::Segment::Label("CapacityProviderName"),
         ],
         query: &[],
         operation: "UpdateCapacityProvider",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2020-04-22"),
-            Segment::Literal("code-signing-configs"),
-            Segment::Label("CodeSigningConfigArn"),
+            rest::Segment::Literal("2020-04-22"),
+            rest::Segment::Literal("code-signing-configs"),
+            rest::Segment::Label("CodeSigningConfigArn"),
         ],
         query: &[],
         operation: "UpdateCodeSigningConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("event-source-mappings"),
-            Segment::Label("UUID"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("event-source-mappings"),
+            rest::Segment::Label("UUID"),
         ],
         query: &[],
         operation: "UpdateEventSourceMapping",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("code"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("code"),
         ],
         query: &[],
         operation: "UpdateFunctionCode",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2015-03-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("configuration"),
+            rest::Segment::Literal("2015-03-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("configuration"),
         ],
         query: &[],
         operation: "UpdateFunctionConfiguration",
     },
-    Route {
+    rest::Route {
         method: "POST",
         segments: &[
-            Segment::Literal("2019-09-25"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("event-invoke-config"),
+            rest::Segment::Literal("2019-09-25"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("event-invoke-config"),
         ],
         query: &[],
         operation: "UpdateFunctionEventInvokeConfig",
     },
-    Route {
+    rest::Route {
         method: "PUT",
         segments: &[
-            Segment::Literal("2021-10-31"),
-            Segment::Literal("functions"),
-            Segment::Label("FunctionName"),
-            Segment::Literal("url"),
+            rest::Segment::Literal("2021-10-31"),
+            rest::Segment::Literal("functions"),
+            rest::Segment::Label("FunctionName"),
+            rest::Segment::Literal("url"),
         ],
         query: &[],
         operation: "UpdateFunctionUrlConfig",

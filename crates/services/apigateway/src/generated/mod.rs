@@ -1,0 +1,3 @@
+//! Code generated from the botocore models by `codegen/generate.py`; CI fails when it drifts.
+
+pub mod apigatewayv2;

@@ -1,0 +1,390 @@
+//! HTTP APIs, served: `http://<api-id>.execute-api.localhost:4566/[<stage>/]<path>` (or
+//! `http://127.0.0.1:4566/_aws/execute-api/<api-id>/[<stage>/]<path>`). The stage is chosen by
+//! the first path segment (else `$default`), the route by the most specific match, and a Lambda
+//! proxy integration gets the payload-2.0 event; the answers the gateway gives on its own are
+//! API Gateway's: 404 `{"message":"Not Found"}`, 500 `{"message":"Internal Server Error"}`,
+//! 503 `{"message":"Service Unavailable"}` when the integration times out.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use nimbus_core::{ids, time::now_millis, RequestContext};
+use nimbus_frontdoor::{cors::Cors, v2, BoxFuture, FrontDoor, HttpRequest, HttpResponse};
+use nimbus_lambda::engine::Outcome;
+use nimbus_lambda::{invoke, Lambda};
+use nimbus_store::Store;
+use serde_json::{Map, Value};
+
+use crate::generated::apigatewayv2::{self as model, Api, Integration, Route, Stage};
+use crate::storage::{self, ApiOwner};
+
+const PATH_PREFIX: &str = "/_aws/execute-api/";
+
+pub struct HttpApis {
+    store: Store,
+    lambda: Arc<Lambda>,
+}
+
+impl HttpApis {
+    pub fn new(store: Store, lambda: Arc<Lambda>) -> HttpApis {
+        HttpApis { store, lambda }
+    }
+}
+
+/// `<api-id>.execute-api.<anything>` → the API id.
+fn from_host(host: &str) -> Option<&str> {
+    let (id, rest) = host.split_once('.')?;
+    (rest.starts_with("execute-api.") || rest == "execute-api").then_some(id)
+}
+
+/// `/_aws/execute-api/<api-id>/rest` → (API id, `/rest`).
+fn from_path(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix(PATH_PREFIX)?;
+    Some(match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    })
+}
+
+impl FrontDoor for HttpApis {
+    fn claims(&self, host: &str, path: &str) -> bool {
+        from_host(host).is_some() || path.starts_with(PATH_PREFIX)
+    }
+
+    fn handle(&self, request: HttpRequest) -> BoxFuture<'_, HttpResponse> {
+        Box::pin(async move {
+            let request_id = ids::hex(16);
+            let mut resp = self.serve(request, &request_id).await;
+            resp.headers.push(("apigw-requestid".into(), request_id));
+            resp
+        })
+    }
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::message(404, "Not Found")
+}
+
+fn internal_error() -> HttpResponse {
+    HttpResponse::message(500, "Internal Server Error")
+}
+
+/// Everything a request to one API needs, read in one transaction.
+struct Snapshot {
+    owner: ApiOwner,
+    api: Api,
+    stages: Vec<Stage>,
+    routes: Vec<Route>,
+    integrations: Vec<Integration>,
+}
+
+/// A route that matches a request, and how well.
+struct Matched<'a> {
+    route: &'a Route,
+    parameters: Map<String, Value>,
+}
+
+/// The most specific route for `method` and `path` (segments still percent-encoded): literal
+/// segments beat `{param}`s, which beat a greedy `{param+}`; a route for the method beats `ANY`;
+/// `$default` catches the rest.
+fn select_route<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<Matched<'a>> {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut best: Option<((usize, usize, bool, bool), Matched<'a>)> = None;
+    for route in routes {
+        let Some((m, pattern)) = route.route_key.split_once(' ') else {
+            continue;
+        };
+        if m != "ANY" && !m.eq_ignore_ascii_case(method) {
+            continue;
+        }
+        let parts: Vec<&str> = pattern.split('/').skip(1).collect();
+        let mut parameters = Map::new();
+        let mut literals = 0;
+        let mut greedy = false;
+        let mut ok = true;
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+                if i >= segments.len() || segments[i..].iter().all(|s| s.is_empty()) {
+                    ok = false;
+                    break;
+                }
+                let rest = segments[i..].join("/");
+                parameters.insert(name.to_string(), Value::String(v2::percent_decode(&rest)));
+                greedy = true;
+                break;
+            }
+            let Some(seg) = segments.get(i) else {
+                ok = false;
+                break;
+            };
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                if seg.is_empty() {
+                    ok = false;
+                    break;
+                }
+                parameters.insert(name.to_string(), Value::String(v2::percent_decode(seg)));
+            } else if part == seg {
+                literals += 1;
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if !ok || (!greedy && parts.len() != segments.len()) {
+            continue;
+        }
+        let score = (literals, parts.len(), !greedy, m != "ANY");
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, Matched { route, parameters }));
+        }
+    }
+    best.map(|(_, m)| m).or_else(|| {
+        routes
+            .iter()
+            .find(|r| r.route_key == "$default")
+            .map(|route| Matched {
+                route,
+                parameters: Map::new(),
+            })
+    })
+}
+
+/// The function a Lambda proxy integration calls: its URI is the function's ARN, or API
+/// Gateway's `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`.
+fn function_of(uri: &str) -> &str {
+    uri.split_once(":lambda:path/2015-03-31/functions/")
+        .map(|(_, rest)| rest.trim_end_matches("/invocations"))
+        .unwrap_or(uri)
+}
+
+fn cors_of(c: &model::Cors) -> Cors {
+    Cors {
+        allow_origins: c.allow_origins.clone().unwrap_or_default(),
+        allow_methods: c.allow_methods.clone().unwrap_or_default(),
+        allow_headers: c.allow_headers.clone().unwrap_or_default(),
+        expose_headers: c.expose_headers.clone().unwrap_or_default(),
+        max_age: c.max_age.map(i64::from).filter(|a| *a >= 0),
+        allow_credentials: c.allow_credentials.unwrap_or(false),
+    }
+}
+
+impl HttpApis {
+    fn snapshot(&self, api_id: &str) -> Option<Snapshot> {
+        let read = self.store.read(|r| {
+            let Some(owner) = storage::api_owner(r, api_id)? else {
+                return Ok(None);
+            };
+            let Some(api) = storage::get_api(r, &owner, api_id)? else {
+                return Ok(None);
+            };
+            Ok::<_, nimbus_protocol::AwsError>(Some(Snapshot {
+                stages: storage::list_stages(r, &owner, api_id)?,
+                routes: storage::list_routes(r, &owner, api_id)?,
+                integrations: storage::list_integrations(r, &owner, api_id)?,
+                owner,
+                api,
+            }))
+        });
+        read.unwrap_or_else(|e| {
+            tracing::warn!(error = %e.message, "cannot read an HTTP API");
+            None
+        })
+    }
+
+    async fn serve(&self, req: HttpRequest, request_id: &str) -> HttpResponse {
+        let host = req.host().to_string();
+        let (api_id, path) = match (from_host(&host), from_path(&req.path)) {
+            (Some(id), _) => (id.to_string(), req.path.clone()),
+            (None, Some((id, rest))) => (id.to_string(), rest.to_string()),
+            (None, None) => return not_found(),
+        };
+        let Some(snap) = self.snapshot(&api_id) else {
+            return not_found();
+        };
+        if snap.api.disable_execute_api_endpoint == Some(true) {
+            return HttpResponse::message(403, "Forbidden");
+        }
+        // A named stage is the first segment; otherwise the $default stage serves the path.
+        let first = path.split('/').nth(1).unwrap_or_default();
+        let named = snap
+            .stages
+            .iter()
+            .find(|s| s.stage_name != "$default" && s.stage_name == v2::percent_decode(first));
+        let (stage, route_path) = match named {
+            Some(s) => {
+                let rest = &path[1 + first.len()..];
+                (
+                    s,
+                    if rest.is_empty() {
+                        "/".to_string()
+                    } else {
+                        rest.to_string()
+                    },
+                )
+            }
+            None => match snap.stages.iter().find(|s| s.stage_name == "$default") {
+                Some(s) => (s, path.clone()),
+                None => return not_found(),
+            },
+        };
+        let cors = snap.api.cors_configuration.as_ref().map(cors_of);
+        if let Some(preflight) = cors.as_ref().and_then(|c| c.preflight(&req, 204)) {
+            return preflight;
+        }
+        let Some(matched) = select_route(&snap.routes, &req.method, &route_path) else {
+            return not_found();
+        };
+        let integration = matched
+            .route
+            .target
+            .as_deref()
+            .and_then(|t| t.strip_prefix("integrations/"))
+            .and_then(|id| {
+                snap.integrations
+                    .iter()
+                    .find(|i| i.integration_id.as_deref() == Some(id))
+            });
+        let Some(integration) = integration else {
+            tracing::warn!(api = %api_id, route = %matched.route.route_key, "the route has no integration");
+            return internal_error();
+        };
+        let mut resp = match integration.integration_type.as_deref() {
+            Some("AWS_PROXY") => {
+                let context = v2::EventContext {
+                    account_id: snap.owner.account.clone(),
+                    api_id: api_id.clone(),
+                    domain_name: if from_host(&host).is_some() {
+                        host.clone()
+                    } else {
+                        format!("{api_id}.execute-api.localhost")
+                    },
+                    domain_prefix: api_id.clone(),
+                    route_key: matched.route.route_key.clone(),
+                    stage: stage.stage_name.clone(),
+                    request_id: request_id.to_string(),
+                    raw_path: path.clone(),
+                    time_ms: now_millis(),
+                    path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
+                    stage_variables: stage
+                        .stage_variables
+                        .as_ref()
+                        .filter(|v| !v.is_empty())
+                        .map(variables),
+                    ..v2::EventContext::default()
+                };
+                self.lambda_proxy(&snap.owner, integration, &req, &context)
+                    .await
+            }
+            other => {
+                tracing::warn!(api = %api_id, kind = ?other, "nimbus does not serve this integration type yet");
+                internal_error()
+            }
+        };
+        if let Some(c) = &cors {
+            c.decorate(&req, &mut resp);
+        }
+        resp
+    }
+
+    async fn lambda_proxy(
+        &self,
+        owner: &ApiOwner,
+        integration: &Integration,
+        req: &HttpRequest,
+        context: &v2::EventContext,
+    ) -> HttpResponse {
+        if integration.payload_format_version.as_deref() != Some("2.0") {
+            tracing::warn!("payload format 1.0 is not served yet; use 2.0");
+            return internal_error();
+        }
+        let function = function_of(integration.integration_uri.as_deref().unwrap_or_default());
+        let event = v2::event(req, context).to_string();
+        let ctx = RequestContext::internal(&owner.account, &owner.region);
+        let timeout =
+            Duration::from_millis(integration.timeout_in_millis.unwrap_or(30_000).max(50) as u64);
+        let lambda = &self.lambda;
+        let call = async {
+            let t = invoke::target(lambda, &ctx, function, None)?;
+            invoke::run(
+                lambda,
+                &ctx,
+                &t,
+                &context.request_id,
+                Bytes::from(event),
+                None,
+                false,
+            )
+            .await
+        };
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => HttpResponse::message(503, "Service Unavailable"),
+            Ok(Ok((Outcome::Response(payload), _))) => v2::response(&payload).unwrap_or_else(|why| {
+                tracing::warn!(%function, reason = %why.0, "a function's result is not an HTTP response");
+                internal_error()
+            }),
+            Ok(Ok((Outcome::Error(_), _))) => internal_error(),
+            Ok(Err(e)) if e.code == "TooManyRequestsException" => {
+                HttpResponse::message(429, "Too Many Requests")
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(%function, error = %e.message, "an integration cannot invoke its function");
+                internal_error()
+            }
+        }
+    }
+}
+
+fn variables(v: &BTreeMap<String, String>) -> Map<String, Value> {
+    v.iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(key: &str) -> Route {
+        Route {
+            route_key: key.into(),
+            ..Route::default()
+        }
+    }
+
+    #[test]
+    fn the_most_specific_route_wins() {
+        let routes = vec![
+            route("ANY /{proxy+}"),
+            route("GET /pets/{id}"),
+            route("GET /pets/dog"),
+            route("ANY /pets/{id}"),
+            route("$default"),
+        ];
+        let key = |m: &str, p: &str| select_route(&routes, m, p).map(|m| m.route.route_key.clone());
+        assert_eq!(key("GET", "/pets/dog").as_deref(), Some("GET /pets/dog"));
+        assert_eq!(key("GET", "/pets/cat").as_deref(), Some("GET /pets/{id}"));
+        assert_eq!(key("POST", "/pets/cat").as_deref(), Some("ANY /pets/{id}"));
+        assert_eq!(key("GET", "/a/b/c").as_deref(), Some("ANY /{proxy+}"));
+        assert_eq!(key("GET", "/").as_deref(), Some("$default"));
+        let m = select_route(&routes, "GET", "/x/y%20z").unwrap_or_else(|| panic!("a route"));
+        assert_eq!(m.parameters["proxy"], "x/y z");
+    }
+
+    #[test]
+    fn addresses_and_function_uris() {
+        assert_eq!(from_host("abc.execute-api.localhost"), Some("abc"));
+        assert_eq!(from_host("abc.lambda-url.us-east-1.localhost"), None);
+        assert_eq!(
+            from_path("/_aws/execute-api/abc/prod/x"),
+            Some(("abc", "/prod/x"))
+        );
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:f";
+        assert_eq!(function_of(arn), arn);
+        let uri = format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+        );
+        assert_eq!(function_of(&uri), arn);
+    }
+}

@@ -1,0 +1,96 @@
+//! API Gateway v2 as the server sees it: the generated trait implemented by the operations.
+
+use nimbus_core::RequestContext;
+use nimbus_protocol::rest::{BoxFuture, RestRequest, RestResponse, RestService, Route};
+use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
+use nimbus_store::Store;
+
+use crate::generated::apigatewayv2::{self as gen, *};
+use crate::v2::{apis, integrations, routes, stages};
+
+/// The `apigatewayv2` API (restJson1 under `/v2/apis`).
+pub struct ApiGatewayV2 {
+    pub store: Store,
+    /// nimbus's own address (`http://127.0.0.1:4566`), for the APIs' endpoints.
+    endpoint_url: String,
+    spec: ServiceSpec,
+}
+
+impl ApiGatewayV2 {
+    pub fn new(store: Store, endpoint_url: String) -> ApiGatewayV2 {
+        ApiGatewayV2 {
+            store,
+            endpoint_url,
+            spec: ServiceSpec {
+                name: "apigatewayv2",
+                protocol: Protocol::RestJson1,
+                signing_name: "apigateway",
+                target_prefix: None,
+            },
+        }
+    }
+
+    /// `http://<api-id>.execute-api.localhost:4566`: `*.localhost` needs no DNS.
+    pub fn api_endpoint(&self, api_id: &str) -> String {
+        let port = self
+            .endpoint_url
+            .rsplit_once(':')
+            .map(|(_, p)| p.trim_end_matches('/'))
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or("4566");
+        format!("http://{api_id}.execute-api.localhost:{port}")
+    }
+}
+
+impl RestService for ApiGatewayV2 {
+    fn spec(&self) -> &ServiceSpec {
+        &self.spec
+    }
+
+    fn routes(&self) -> &'static [Route] {
+        gen::ROUTES
+    }
+
+    fn handle<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        operation: &'static str,
+        request: RestRequest,
+    ) -> BoxFuture<'a, Result<RestResponse, AwsError>> {
+        Box::pin(gen::dispatch(self, ctx, operation, request))
+    }
+}
+
+macro_rules! delegate {
+    ($($method:ident($input:ty) -> $output:ty => $func:path;)*) => {
+        $(
+            async fn $method(&self, ctx: &RequestContext, input: $input) -> Result<$output, AwsError> {
+                $func(self, ctx, input).await
+            }
+        )*
+    };
+}
+
+impl ApiGatewayV2Api for ApiGatewayV2 {
+    delegate! {
+        create_api(CreateApiRequest) -> CreateApiResponse => apis::create;
+        get_api(GetApiRequest) -> GetApiResponse => apis::get;
+        get_apis(GetApisRequest) -> GetApisResponse => apis::list;
+        update_api(UpdateApiRequest) -> UpdateApiResponse => apis::update;
+        delete_api(DeleteApiRequest) -> () => apis::delete;
+        create_route(CreateRouteRequest) -> CreateRouteResult => routes::create;
+        get_route(GetRouteRequest) -> GetRouteResult => routes::get;
+        get_routes(GetRoutesRequest) -> GetRoutesResponse => routes::list;
+        update_route(UpdateRouteRequest) -> UpdateRouteResult => routes::update;
+        delete_route(DeleteRouteRequest) -> () => routes::delete;
+        create_integration(CreateIntegrationRequest) -> CreateIntegrationResult => integrations::create;
+        get_integration(GetIntegrationRequest) -> GetIntegrationResult => integrations::get;
+        get_integrations(GetIntegrationsRequest) -> GetIntegrationsResponse => integrations::list;
+        delete_integration(DeleteIntegrationRequest) -> () => integrations::delete;
+        create_stage(CreateStageRequest) -> CreateStageResponse => stages::create;
+        get_stage(GetStageRequest) -> GetStageResponse => stages::get;
+        get_stages(GetStagesRequest) -> GetStagesResponse => stages::list;
+        update_stage(UpdateStageRequest) -> UpdateStageResponse => stages::update;
+        delete_stage(DeleteStageRequest) -> () => stages::delete;
+    }
+}

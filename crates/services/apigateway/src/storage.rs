@@ -1,0 +1,182 @@
+//! How HTTP APIs sit in the store.
+//!
+//! | tree                    | key                                      | value              |
+//! |-------------------------|------------------------------------------|--------------------|
+//! | `apigw.apis`            | account \0 region \0 api id              | `Api` JSON         |
+//! | `apigw.routes`          | account \0 region \0 api id \0 route id  | `Route` JSON       |
+//! | `apigw.integrations`    | account \0 region \0 api id \0 int. id   | `Integration` JSON |
+//! | `apigw.stages`          | account \0 region \0 api id \0 stage     | `Stage` JSON       |
+//! | `apigw.api_ids`         | api id                                   | [`ApiOwner`] JSON  |
+//!
+//! Records are the model's own shapes, so the API answers them as stored. API ids are unique
+//! across accounts and regions (they name a host), hence the owner index the front door reads.
+
+use nimbus_core::RequestContext;
+use nimbus_protocol::AwsError;
+use nimbus_store::{Flow, KeyRange, Read, Tree, Write};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::generated::apigatewayv2::{Api, Integration, Route, Stage};
+
+pub const APIS: Tree = Tree("apigw.apis");
+pub const ROUTES: Tree = Tree("apigw.routes");
+pub const INTEGRATIONS: Tree = Tree("apigw.integrations");
+pub const STAGES: Tree = Tree("apigw.stages");
+pub const API_IDS: Tree = Tree("apigw.api_ids");
+
+pub type Result<T> = std::result::Result<T, AwsError>;
+
+/// Where an API id belongs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiOwner {
+    pub account: String,
+    pub region: String,
+}
+
+fn api_key(ctx: &ApiOwner, api_id: &str) -> Vec<u8> {
+    let mut k = Vec::new();
+    for part in [ctx.account.as_str(), ctx.region.as_str()] {
+        k.extend_from_slice(part.as_bytes());
+        k.push(0);
+    }
+    k.extend_from_slice(api_id.as_bytes());
+    k
+}
+
+fn child_key(owner: &ApiOwner, api_id: &str, child: &str) -> Vec<u8> {
+    let mut k = api_key(owner, api_id);
+    k.push(0);
+    k.extend_from_slice(child.as_bytes());
+    k
+}
+
+fn children(owner: &ApiOwner, api_id: &str) -> KeyRange {
+    KeyRange::prefix(&child_key(owner, api_id, ""))
+}
+
+pub fn owner(ctx: &RequestContext) -> ApiOwner {
+    ApiOwner {
+        account: ctx.account.clone(),
+        region: ctx.region.clone(),
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        nimbus_store::StoreError::Engine(format!("a stored API Gateway record is corrupt: {e}"))
+            .into()
+    })
+}
+
+fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
+    r.get(tree, key)?.map(|v| decode(&v)).transpose()
+}
+
+fn put<T: Serialize>(w: &mut dyn Write, tree: Tree, key: &[u8], value: &T) -> Result<()> {
+    w.put(tree, key, &serde_json::to_vec(value).unwrap_or_default())?;
+    Ok(())
+}
+
+fn scan<T: DeserializeOwned>(r: &dyn Read, tree: Tree, range: &KeyRange) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut failed = None;
+    r.scan(tree, range, false, &mut |_, v| {
+        match decode(v) {
+            Ok(t) => out.push(t),
+            Err(e) => {
+                failed = Some(e);
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    failed.map_or(Ok(out), Err)
+}
+
+pub fn get_api(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Option<Api>> {
+    get(r, APIS, &api_key(o, api_id))
+}
+
+pub fn put_api(w: &mut dyn Write, o: &ApiOwner, api: &Api) -> Result<()> {
+    let id = api.api_id.clone().unwrap_or_default();
+    put(w, API_IDS, id.as_bytes(), o)?;
+    put(w, APIS, &api_key(o, &id), api)
+}
+
+pub fn list_apis(r: &dyn Read, o: &ApiOwner) -> Result<Vec<Api>> {
+    scan(r, APIS, &KeyRange::prefix(&api_key(o, "")))
+}
+
+/// Deletes an API and everything under it.
+pub fn delete_api(w: &mut dyn Write, o: &ApiOwner, api_id: &str) -> Result<bool> {
+    for tree in [ROUTES, INTEGRATIONS, STAGES] {
+        w.delete_range(tree, &children(o, api_id))?;
+    }
+    w.delete(API_IDS, api_id.as_bytes())?;
+    Ok(w.delete(APIS, &api_key(o, api_id))?)
+}
+
+pub fn api_owner(r: &dyn Read, api_id: &str) -> Result<Option<ApiOwner>> {
+    get(r, API_IDS, api_id.as_bytes())
+}
+
+pub fn get_route(r: &dyn Read, o: &ApiOwner, api_id: &str, id: &str) -> Result<Option<Route>> {
+    get(r, ROUTES, &child_key(o, api_id, id))
+}
+
+pub fn put_route(w: &mut dyn Write, o: &ApiOwner, api_id: &str, route: &Route) -> Result<()> {
+    let id = route.route_id.clone().unwrap_or_default();
+    put(w, ROUTES, &child_key(o, api_id, &id), route)
+}
+
+pub fn delete_route(w: &mut dyn Write, o: &ApiOwner, api_id: &str, id: &str) -> Result<bool> {
+    Ok(w.delete(ROUTES, &child_key(o, api_id, id))?)
+}
+
+pub fn list_routes(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Route>> {
+    scan(r, ROUTES, &children(o, api_id))
+}
+
+pub fn get_integration(
+    r: &dyn Read,
+    o: &ApiOwner,
+    api_id: &str,
+    id: &str,
+) -> Result<Option<Integration>> {
+    get(r, INTEGRATIONS, &child_key(o, api_id, id))
+}
+
+pub fn put_integration(
+    w: &mut dyn Write,
+    o: &ApiOwner,
+    api_id: &str,
+    i: &Integration,
+) -> Result<()> {
+    let id = i.integration_id.clone().unwrap_or_default();
+    put(w, INTEGRATIONS, &child_key(o, api_id, &id), i)
+}
+
+pub fn delete_integration(w: &mut dyn Write, o: &ApiOwner, api_id: &str, id: &str) -> Result<bool> {
+    Ok(w.delete(INTEGRATIONS, &child_key(o, api_id, id))?)
+}
+
+pub fn list_integrations(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Integration>> {
+    scan(r, INTEGRATIONS, &children(o, api_id))
+}
+
+pub fn get_stage(r: &dyn Read, o: &ApiOwner, api_id: &str, name: &str) -> Result<Option<Stage>> {
+    get(r, STAGES, &child_key(o, api_id, name))
+}
+
+pub fn put_stage(w: &mut dyn Write, o: &ApiOwner, api_id: &str, s: &Stage) -> Result<()> {
+    let name = s.stage_name.clone();
+    put(w, STAGES, &child_key(o, api_id, &name), s)
+}
+
+pub fn delete_stage(w: &mut dyn Write, o: &ApiOwner, api_id: &str, name: &str) -> Result<bool> {
+    Ok(w.delete(STAGES, &child_key(o, api_id, name))?)
+}
+
+pub fn list_stages(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Stage>> {
+    scan(r, STAGES, &children(o, api_id))
+}

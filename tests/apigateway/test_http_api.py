@@ -1,0 +1,160 @@
+"""HTTP APIs (apigatewayv2): managed through boto3, called through real HTTP (urllib3) by their
+execute-api host name or nimbus's path form — routes, stages, the payload-2.0 event the function
+receives, the response rules, and the gateway's own errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import urllib3
+
+from nimbus_testing import ACCOUNT, REGION, aws_error
+
+ECHO_PY = """
+import json
+def lambda_handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event)}
+"""
+
+http = urllib3.PoolManager()
+
+
+@pytest.fixture(scope="session")
+def apigw(server):
+    return server.client("apigatewayv2")
+
+
+def call(server, api_id: str, path: str = "/", method: str = "GET", via_path: bool = False, **kw):
+    headers = dict(kw.pop("headers", {}))
+    if via_path:
+        target = f"http://127.0.0.1:{server.port}/_aws/execute-api/{api_id}{path}"
+    else:
+        headers["Host"] = f"{api_id}.execute-api.localhost:{server.port}"
+        target = f"http://127.0.0.1:{server.port}{path}"
+    return http.request(method, target, headers=headers, retries=False, redirect=False, **kw)
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+@pytest.fixture
+def make_api(apigw):
+    made = []
+
+    def make(**params):
+        api = apigw.create_api(ProtocolType="HTTP", Name=params.pop("Name", "test-api"), **params)
+        made.append(api["ApiId"])
+        return api
+    yield make
+    for api_id in made:
+        try:
+            apigw.delete_api(ApiId=api_id)
+        except Exception:
+            pass
+
+
+def test_quick_create_serves_the_function_at_default(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api = make_api(Target=function_arn(name))
+    api_id = api["ApiId"]
+    assert api["ApiEndpoint"] == f"http://{api_id}.execute-api.localhost:{server.port}"
+    assert api["RouteSelectionExpression"] == "${request.method} ${request.path}"
+    stages = apigw.get_stages(ApiId=api_id)["Items"]
+    assert [(s["StageName"], s["AutoDeploy"]) for s in stages] == [("$default", True)]
+    routes = apigw.get_routes(ApiId=api_id)["Items"]
+    assert [r["RouteKey"] for r in routes] == ["$default"]
+    r = call(server, api_id, "/media/job_id?a=1&a=2", method="POST", body=b'{"x": 1}',
+             headers={"Content-Type": "application/json", "User-Agent": "tester", "Cookie": "c=1"})
+    assert r.status == 200, r.data
+    event = json.loads(r.data)
+    assert set(event) == {"version", "routeKey", "rawPath", "rawQueryString", "cookies", "headers",
+                          "queryStringParameters", "requestContext", "body", "isBase64Encoded"}
+    assert (event["version"], event["routeKey"], event["rawPath"]) == ("2.0", "$default", "/media/job_id")
+    assert event["queryStringParameters"] == {"a": "1,2"} and event["cookies"] == ["c=1"]
+    assert (event["body"], event["isBase64Encoded"]) == ('{"x": 1}', False)
+    rc = event["requestContext"]
+    assert set(rc) == {"accountId", "apiId", "domainName", "domainPrefix", "http", "requestId",
+                       "routeKey", "stage", "time", "timeEpoch"}
+    assert (rc["apiId"], rc["stage"], rc["domainPrefix"]) == (api_id, "$default", api_id)
+    assert rc["domainName"] == f"{api_id}.execute-api.localhost"
+    assert rc["http"] == {"method": "POST", "path": "/media/job_id", "protocol": "HTTP/1.1",
+                          "sourceIp": "127.0.0.1", "userAgent": "tester"}
+    assert rc["requestId"] == r.headers["apigw-requestid"]
+
+
+def test_routes_parameters_and_named_stages(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    target = f"integrations/{integration['IntegrationId']}"
+    for key in ("GET /media/{job_id}", "ANY /files/{proxy+}", "GET /media/latest"):
+        apigw.create_route(ApiId=api_id, RouteKey=key, Target=target)
+    with aws_error("ConflictException", status=409):
+        apigw.create_route(ApiId=api_id, RouteKey="GET /media/latest", Target=target)
+    with aws_error("BadRequestException", status=400):
+        apigw.create_route(ApiId=api_id, RouteKey="FETCH /x", Target=target)
+    apigw.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True, StageVariables={"table": "t1"})
+    event = json.loads(call(server, api_id, "/prod/media/42").data)
+    assert event["routeKey"] == "GET /media/{job_id}" and event["pathParameters"] == {"job_id": "42"}
+    assert (event["rawPath"], event["requestContext"]["stage"]) == ("/prod/media/42", "prod")
+    assert event["stageVariables"] == {"table": "t1"}
+    assert json.loads(call(server, api_id, "/prod/media/latest").data)["routeKey"] == "GET /media/latest"
+    event = json.loads(call(server, api_id, "/prod/files/a/b%20c.txt", method="PUT", via_path=True).data)
+    assert event["routeKey"] == "ANY /files/{proxy+}" and event["pathParameters"] == {"proxy": "a/b c.txt"}
+    # No $default stage and no route: the gateway's own answers.
+    r = call(server, api_id, "/media/42")
+    assert (r.status, json.loads(r.data)) == (404, {"message": "Not Found"})
+    r = call(server, api_id, "/prod/nothing/here")
+    assert (r.status, json.loads(r.data)) == (404, {"message": "Not Found"})
+    r = call(server, api_id, "/prod/media/42", method="POST")
+    assert r.status == 404
+
+
+@pytest.mark.parametrize("code, status, body", [
+    ("return 'plain'", 200, b'"plain"'),
+    ("return {'statusCode': 201, 'headers': {'x-a': 'b'}, 'body': 'made'}", 201, b"made"),
+    ("return {'statusCode': 200, 'body': {'not': 'a string'}}", 500, b'{"message":"Internal Server Error"}'),
+    ("raise RuntimeError('boom')", 500, b'{"message":"Internal Server Error"}'),
+])
+def test_response_rules(make_api, make_function, server, code, status, body):
+    name = make_function(f"def lambda_handler(event, context):\n    {code}\n")
+    api_id = make_api(Target=function_arn(name))["ApiId"]
+    r = call(server, api_id, "/")
+    assert (r.status, r.data) == (status, body)
+
+
+def test_integration_timeout_is_503(apigw, make_api, make_function, server):
+    name = make_function("import time\ndef lambda_handler(e, c):\n    time.sleep(2)\n    return 'late'\n",
+                         Timeout=5)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0",
+                                           TimeoutInMillis=500)
+    apigw.create_route(ApiId=api_id, RouteKey="GET /slow", Target=f"integrations/{integration['IntegrationId']}")
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    r = call(server, api_id, "/slow")
+    assert (r.status, json.loads(r.data)) == (503, {"message": "Service Unavailable"})
+
+
+def test_cors_and_management_errors(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api = make_api(Target=function_arn(name),
+                   CorsConfiguration={"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET"]})
+    pre = call(server, api["ApiId"], "/x", method="OPTIONS",
+               headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    assert pre.status == 204 and pre.headers["access-control-allow-origin"] == "https://app.example"
+    r = call(server, api["ApiId"], "/x", headers={"Origin": "https://app.example"})
+    assert r.headers["access-control-allow-origin"] == "https://app.example"
+    with aws_error("NotFoundException", status=404,
+                   message=f"Invalid API identifier specified {ACCOUNT}:nosuchapi"):
+        apigw.get_api(ApiId="nosuchapi")
+    with aws_error("BadRequestException", status=400):
+        apigw.create_integration(ApiId=api["ApiId"], IntegrationType="AWS_PROXY",
+                                 IntegrationUri=function_arn(name))
+    apigw.update_api(ApiId=api["ApiId"], DisableExecuteApiEndpoint=True)
+    assert call(server, api["ApiId"], "/").status == 403
+    apigw.delete_api(ApiId=api["ApiId"])
+    assert call(server, api["ApiId"], "/").status == 404
