@@ -158,3 +158,32 @@ def test_cors_and_management_errors(apigw, make_api, make_function, server):
     assert call(server, api["ApiId"], "/").status == 403
     apigw.delete_api(ApiId=api["ApiId"])
     assert call(server, api["ApiId"], "/").status == 404
+
+
+def test_payload_format_1_0(apigw, make_api, make_function, server):
+    name = make_function("""
+import json
+def lambda_handler(event, context):
+    return {"statusCode": "200", "multiValueHeaders": {"x-seen": ["a", "b"]}, "body": json.dumps(event)}
+""")
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="1.0")
+    apigw.create_route(ApiId=api_id, RouteKey="GET /items/{id}",
+                       Target=f"integrations/{integration['IntegrationId']}")
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    r = call(server, api_id, "/items/7?q=1&q=2", headers={"X-Multi": "one"})
+    assert r.status == 200 and r.headers.getlist("x-seen") == ["a", "b"]
+    event = json.loads(r.data)
+    assert set(event) == {"version", "resource", "path", "httpMethod", "headers", "multiValueHeaders",
+                          "queryStringParameters", "multiValueQueryStringParameters", "requestContext",
+                          "pathParameters", "stageVariables", "body", "isBase64Encoded"}
+    assert (event["version"], event["resource"], event["path"]) == ("1.0", "/items/{id}", "/items/7")
+    assert event["queryStringParameters"] == {"q": "2"}
+    assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"]}
+    assert event["multiValueHeaders"]["x-multi"] == ["one"]
+    assert event["pathParameters"] == {"id": "7"}
+    assert (event["stageVariables"], event["body"]) == (None, None)
+    rc = event["requestContext"]
+    assert (rc["httpMethod"], rc["resourcePath"], rc["stage"], rc["path"]) == ("GET", "/items/{id}", "$default", "/items/7")
+    assert rc["identity"]["sourceIp"] == "127.0.0.1"

@@ -4,10 +4,12 @@
 //! A front door is reached by plain HTTP, not by an AWS API: the edge (`nimbus-server`) hands it
 //! the request as an [`HttpRequest`] when [`FrontDoor::claims`] the request's host or path, and
 //! sends back the [`HttpResponse`] it answers. Between the two, the front door builds the event
-//! its integration expects ([`v2`] for function URLs and HTTP APIs), invokes the function, and
+//! its integration expects ([`v2`] for function URLs and HTTP APIs, [`v1`] for REST APIs and
+//! HTTP APIs on payload 1.0), invokes the function, and
 //! applies the response rules of that event format.
 
 pub mod cors;
+pub mod v1;
 pub mod v2;
 
 use std::future::Future;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use nimbus_core::{ids, time::now_millis, RequestContext};
-use nimbus_frontdoor::{cors::Cors, v2, BoxFuture, FrontDoor, HttpRequest, HttpResponse};
+use nimbus_frontdoor::{cors::Cors, v1, v2, BoxFuture, FrontDoor, HttpRequest, HttpResponse};
 use nimbus_lambda::engine::Outcome;
 use nimbus_lambda::{invoke, Lambda};
 use nimbus_store::Store;
@@ -295,12 +295,13 @@ impl HttpApis {
         req: &HttpRequest,
         context: &v2::EventContext,
     ) -> HttpResponse {
-        if integration.payload_format_version.as_deref() != Some("2.0") {
-            tracing::warn!("payload format 1.0 is not served yet; use 2.0");
-            return internal_error();
-        }
+        let version_1 = integration.payload_format_version.as_deref() == Some("1.0");
         let function = function_of(integration.integration_uri.as_deref().unwrap_or_default());
-        let event = v2::event(req, context).to_string();
+        let event = if version_1 {
+            v1::event(req, &as_v1(context)).to_string()
+        } else {
+            v2::event(req, context).to_string()
+        };
         let ctx = RequestContext::internal(&owner.account, &owner.region);
         let timeout =
             Duration::from_millis(integration.timeout_in_millis.unwrap_or(30_000).max(50) as u64);
@@ -320,7 +321,12 @@ impl HttpApis {
         };
         match tokio::time::timeout(timeout, call).await {
             Err(_) => HttpResponse::message(503, "Service Unavailable"),
-            Ok(Ok((Outcome::Response(payload), _))) => v2::response(&payload).unwrap_or_else(|why| {
+            Ok(Ok((Outcome::Response(payload), _))) => if version_1 {
+                v1::response(&payload, false)
+            } else {
+                v2::response(&payload)
+            }
+            .unwrap_or_else(|why| {
                 tracing::warn!(%function, reason = %why.0, "a function's result is not an HTTP response");
                 internal_error()
             }),
@@ -333,6 +339,31 @@ impl HttpApis {
                 internal_error()
             }
         }
+    }
+}
+
+/// The 1.0 event's view of the same request: `resource` is the route's path (or `$default`).
+fn as_v1(c: &v2::EventContext) -> v1::EventContext {
+    let resource = c
+        .route_key
+        .split_once(' ')
+        .map_or(c.route_key.clone(), |(_, path)| path.to_string());
+    v1::EventContext {
+        account_id: c.account_id.clone(),
+        api_id: c.api_id.clone(),
+        domain_name: c.domain_name.clone(),
+        domain_prefix: c.domain_prefix.clone(),
+        stage: c.stage.clone(),
+        request_id: c.request_id.clone(),
+        resource,
+        resource_id: None,
+        path: c.raw_path.clone(),
+        context_path: c.raw_path.clone(),
+        time_ms: c.time_ms,
+        path_parameters: c.path_parameters.clone(),
+        stage_variables: c.stage_variables.clone(),
+        authorizer: Some(serde_json::json!({"claims": null, "scopes": null})),
+        http_api: true,
     }
 }
 
