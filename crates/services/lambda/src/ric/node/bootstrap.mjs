@@ -6,7 +6,7 @@
 // context.succeed/fail/done all work; console output gets the runtime's
 // `timestamp<TAB>requestId<TAB>LEVEL<TAB>message` format.
 
-import http from "node:http";
+import net from "node:net";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,33 +16,113 @@ import util from "node:util";
 const [host, port] = (process.env.AWS_LAMBDA_RUNTIME_API || "127.0.0.1:9001").split(":");
 // nimbus also offers the Runtime API on a Unix socket, which is cheaper than loopback TCP.
 const socketPath = process.env.NIMBUS_RUNTIME_API_SOCKET;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const taskRoot = process.env.LAMBDA_TASK_ROOT || "/var/task";
 const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === "JSON";
 let currentRequestId;
 
-function request(method, urlPath, body, headers = {}) {
+// A minimal HTTP/1.1 client on one keep-alive connection: node:http's client costs several
+// times more per request, and the Runtime API needs one request at a time.
+const api = { sock: null, buf: Buffer.alloc(0), pending: null, useSocket: Boolean(socketPath) };
+
+function parseResponse(buf) {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  const lines = buf.toString("latin1", 0, end).split("\r\n");
+  const status = parseInt(lines[0].split(" ")[1], 10);
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(":");
+    if (colon > 0) headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  let pos = end + 4;
+  if ((headers["transfer-encoding"] || "").toLowerCase() === "chunked") {
+    const parts = [];
+    for (;;) {
+      const lineEnd = buf.indexOf("\r\n", pos);
+      if (lineEnd < 0) return null;
+      const size = parseInt(buf.toString("latin1", pos, lineEnd).split(";")[0], 16);
+      if (buf.length < lineEnd + 2 + size + 2) return null;
+      parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
+      pos = lineEnd + 2 + size + 2;
+      if (size === 0) break;
+    }
+    return { consumed: pos, response: { status, headers, body: Buffer.concat(parts) } };
+  }
+  const length = parseInt(headers["content-length"] || "0", 10);
+  if (buf.length < pos + length) return null;
+  return { consumed: pos + length, response: { status, headers, body: buf.subarray(pos, pos + length) } };
+}
+
+function settle() {
+  if (!api.pending) return;
+  const parsed = parseResponse(api.buf);
+  if (!parsed) return;
+  api.buf = api.buf.subarray(parsed.consumed);
+  const { resolve } = api.pending;
+  api.pending = null;
+  resolve(parsed.response);
+}
+
+function open(options) {
   return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request(
-      {
-        ...(socketPath ? { socketPath } : { host, port }),
-        method,
-        path: urlPath,
-        agent,
-        headers: { ...headers, ...(data ? { "Content-Length": data.length } : {}) },
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    if (data) req.write(data);
-    req.end();
+    const s = net.createConnection(options);
+    s.once("connect", () => {
+      s.removeListener("error", reject);
+      resolve(s);
+    });
+    s.once("error", reject);
   });
+}
+
+async function connect() {
+  let s;
+  if (api.useSocket) {
+    try {
+      s = await open({ path: socketPath });
+    } catch {
+      api.useSocket = false; // fall back to the TCP port
+    }
+  }
+  if (!s) {
+    s = await open({ host, port: Number(port) });
+    s.setNoDelay(true);
+  }
+  s.on("data", (chunk) => {
+    api.buf = api.buf.length ? Buffer.concat([api.buf, chunk]) : chunk;
+    settle();
+  });
+  const lost = (err) => {
+    if (api.sock === s) {
+      api.sock = null;
+      api.buf = Buffer.alloc(0);
+    }
+    if (api.pending) {
+      const { reject } = api.pending;
+      api.pending = null;
+      reject(err || new Error("the Runtime API closed the connection"));
+    }
+  };
+  s.on("error", lost);
+  s.on("close", () => lost());
+  api.sock = s;
+}
+
+async function request(method, urlPath, body, headers = {}) {
+  const data = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+  let head = `${method} ${urlPath} HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Length: ${data.length}\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  const message = Buffer.concat([Buffer.from(head + "\r\n", "latin1"), data]);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (!api.sock) await connect();
+      return await new Promise((resolve, reject) => {
+        api.pending = { resolve, reject };
+        api.sock.write(message);
+      });
+    } catch (e) {
+      if (attempt) throw e;
+    }
+  }
 }
 
 // ---- console ---------------------------------------------------------------------------------
