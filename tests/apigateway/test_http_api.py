@@ -187,3 +187,41 @@ def lambda_handler(event, context):
     rc = event["requestContext"]
     assert (rc["httpMethod"], rc["resourcePath"], rc["stage"], rc["path"]) == ("GET", "/items/{id}", "$default", "/items/7")
     assert rc["identity"]["sourceIp"] == "127.0.0.1"
+
+
+def test_seed_001_custom_domain_with_an_api_mapping(apigw, make_api, make_function, server):
+    """Seed 001: an HTTP API with two Lambda routes, served on a custom domain name through an
+    API mapping to $default, then its execute-api endpoint disabled."""
+    hello = "import json\ndef lambda_handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps('Hello from Lambda!')}\n"
+    first, second = make_function(hello), make_function(hello)
+    api_id = make_api(Name="mediaConvertStatusApi")["ApiId"]
+    for name, key in ((first, "ANY /media/job_id"), (second, "ANY /media/status")):
+        integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                               IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+        apigw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration['IntegrationId']}")
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    domain = "api-gw.nightonly.example"
+    created = apigw.create_domain_name(DomainName=domain, DomainNameConfigurations=[{
+        "CertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/abc", "EndpointType": "REGIONAL"}])
+    try:
+        config = created["DomainNameConfigurations"][0]
+        assert config["ApiGatewayDomainName"].startswith("d-") and config["DomainNameStatus"] == "AVAILABLE"
+        with aws_error("ConflictException", status=409):
+            apigw.create_domain_name(DomainName=domain)
+        mapping = apigw.create_api_mapping(DomainName=domain, ApiId=api_id, Stage="$default")
+        assert [m["ApiMappingId"] for m in apigw.get_api_mappings(DomainName=domain)["Items"]] == [mapping["ApiMappingId"]]
+        on_domain = lambda path: http.request("GET", f"http://127.0.0.1:{server.port}{path}",  # noqa: E731
+                                              headers={"Host": f"{domain}:{server.port}"}, retries=False)
+        r = on_domain("/")
+        assert (r.status, r.data) == (404, b'{"message":"Not Found"}')
+        for path in ("/media/job_id", "/media/status"):
+            r = on_domain(path)
+            assert (r.status, r.data) == (200, b'"Hello from Lambda!"')
+        apigw.update_api(ApiId=api_id, DisableExecuteApiEndpoint=True)
+        r = call(server, api_id, "/media/job_id")
+        assert (r.status, json.loads(r.data)) == (403, {"message": "Forbidden"})
+        assert on_domain("/media/job_id").status == 200
+    finally:
+        apigw.delete_domain_name(DomainName=domain)
+    with aws_error("NotFoundException", status=404):
+        apigw.get_domain_name(DomainName=domain)

@@ -73,13 +73,15 @@ async fn run(args: ServeArgs) -> ExitCode {
     registry.add_front_door(Arc::new(nimbus_lambda::function_urls::FunctionUrls::new(
         lambda.clone(),
     )));
-    registry.add_rest(Arc::new(nimbus_apigateway::ApiGatewayV2::new(
+    let apigateway = Arc::new(nimbus_apigateway::ApiGatewayV2::new(
         store.clone(),
         lambda.config.endpoint_url.clone(),
-    )));
+    ));
+    registry.add_rest(apigateway.clone());
     registry.add_front_door(Arc::new(nimbus_apigateway::HttpApis::new(
         store.clone(),
         lambda.clone(),
+        apigateway.domains(),
     )));
     lambda.warm_up();
     let code = lambda.clone();

@@ -18,6 +18,7 @@ use nimbus_store::Store;
 use serde_json::{Map, Value};
 
 use crate::generated::apigatewayv2::{self as model, Api, Integration, Route, Stage};
+use crate::service::Domains;
 use crate::storage::{self, ApiOwner};
 
 const PATH_PREFIX: &str = "/_aws/execute-api/";
@@ -25,11 +26,22 @@ const PATH_PREFIX: &str = "/_aws/execute-api/";
 pub struct HttpApis {
     store: Store,
     lambda: Arc<Lambda>,
+    domains: Domains,
 }
 
 impl HttpApis {
-    pub fn new(store: Store, lambda: Arc<Lambda>) -> HttpApis {
-        HttpApis { store, lambda }
+    /// `domains`: the custom domain names, as `ApiGatewayV2::domains` keeps them.
+    pub fn new(store: Store, lambda: Arc<Lambda>, domains: Domains) -> HttpApis {
+        HttpApis {
+            store,
+            lambda,
+            domains,
+        }
+    }
+
+    fn is_custom_domain(&self, host: &str) -> bool {
+        let set = self.domains.read().unwrap_or_else(|p| p.into_inner());
+        !set.is_empty() && (set.contains(host) || set.contains(&host.to_ascii_lowercase()))
     }
 }
 
@@ -50,7 +62,7 @@ fn from_path(path: &str) -> Option<(&str, &str)> {
 
 impl FrontDoor for HttpApis {
     fn claims(&self, host: &str, path: &str) -> bool {
-        from_host(host).is_some() || path.starts_with(PATH_PREFIX)
+        from_host(host).is_some() || path.starts_with(PATH_PREFIX) || self.is_custom_domain(host)
     }
 
     fn handle(&self, request: HttpRequest) -> BoxFuture<'_, HttpResponse> {
@@ -151,6 +163,32 @@ fn select_route<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<Mat
     })
 }
 
+/// The stage a request on the API's own endpoint names: its first path segment, else `$default`;
+/// with the path its routes see.
+fn stage_of<'a>(stages: &'a [Stage], path: &str) -> Option<(&'a Stage, String)> {
+    let first = path.split('/').nth(1).unwrap_or_default();
+    let named = stages
+        .iter()
+        .find(|s| s.stage_name != "$default" && s.stage_name == v2::percent_decode(first));
+    match named {
+        Some(s) => {
+            let rest = &path[1 + first.len()..];
+            Some((
+                s,
+                if rest.is_empty() {
+                    "/".into()
+                } else {
+                    rest.into()
+                },
+            ))
+        }
+        None => stages
+            .iter()
+            .find(|s| s.stage_name == "$default")
+            .map(|s| (s, path.to_string())),
+    }
+}
+
 /// The function a Lambda proxy integration calls: its URI is the function's ARN, or API
 /// Gateway's `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`.
 fn function_of(uri: &str) -> &str {
@@ -193,39 +231,63 @@ impl HttpApis {
         })
     }
 
+    /// The API, stage and route path a custom domain name's request goes to: the API mapping
+    /// whose key is the longest prefix of the path (an empty key matches every path).
+    fn through_domain(&self, host: &str, path: &str) -> Option<(String, String, String)> {
+        let mappings = self
+            .store
+            .read(|r| storage::list_mappings(r, host))
+            .unwrap_or_default();
+        let trimmed = path.trim_start_matches('/');
+        let best = mappings
+            .iter()
+            .filter(|m| {
+                let key = m.api_mapping_key.as_deref().unwrap_or_default();
+                key.is_empty()
+                    || trimmed == key
+                    || trimmed
+                        .strip_prefix(key)
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            .max_by_key(|m| m.api_mapping_key.as_deref().unwrap_or_default().len())?;
+        let key = best.api_mapping_key.as_deref().unwrap_or_default();
+        let rest = if key.is_empty() {
+            path.to_string()
+        } else {
+            trimmed[key.len()..].to_string()
+        };
+        let rest = if rest.is_empty() {
+            "/".to_string()
+        } else {
+            rest
+        };
+        Some((best.api_id.clone(), best.stage.clone(), rest))
+    }
+
     async fn serve(&self, req: HttpRequest, request_id: &str) -> HttpResponse {
         let host = req.host().to_string();
-        let (api_id, path) = match (from_host(&host), from_path(&req.path)) {
-            (Some(id), _) => (id.to_string(), req.path.clone()),
-            (None, Some((id, rest))) => (id.to_string(), rest.to_string()),
-            (None, None) => return not_found(),
+        // (API, the stage a domain's API mapping names, the path the routes see)
+        let (api_id, mapped_stage, path) = match (from_host(&host), from_path(&req.path)) {
+            (Some(id), _) => (id.to_string(), None, req.path.clone()),
+            (None, Some((id, rest))) => (id.to_string(), None, rest.to_string()),
+            (None, None) => match self.through_domain(&host, &req.path) {
+                Some((id, stage, rest)) => (id, Some(stage), rest),
+                None => return not_found(),
+            },
         };
         let Some(snap) = self.snapshot(&api_id) else {
             return not_found();
         };
-        if snap.api.disable_execute_api_endpoint == Some(true) {
+        if mapped_stage.is_none() && snap.api.disable_execute_api_endpoint == Some(true) {
             return HttpResponse::message(403, "Forbidden");
         }
-        // A named stage is the first segment; otherwise the $default stage serves the path.
-        let first = path.split('/').nth(1).unwrap_or_default();
-        let named = snap
-            .stages
-            .iter()
-            .find(|s| s.stage_name != "$default" && s.stage_name == v2::percent_decode(first));
-        let (stage, route_path) = match named {
-            Some(s) => {
-                let rest = &path[1 + first.len()..];
-                (
-                    s,
-                    if rest.is_empty() {
-                        "/".to_string()
-                    } else {
-                        rest.to_string()
-                    },
-                )
-            }
-            None => match snap.stages.iter().find(|s| s.stage_name == "$default") {
+        let (stage, route_path) = match &mapped_stage {
+            Some(name) => match snap.stages.iter().find(|s| &s.stage_name == name) {
                 Some(s) => (s, path.clone()),
+                None => return not_found(),
+            },
+            None => match stage_of(&snap.stages, &path) {
+                Some(found) => found,
                 None => return not_found(),
             },
         };
@@ -255,16 +317,24 @@ impl HttpApis {
                 let context = v2::EventContext {
                     account_id: snap.owner.account.clone(),
                     api_id: api_id.clone(),
-                    domain_name: if from_host(&host).is_some() {
-                        host.clone()
-                    } else {
+                    domain_name: if from_path(&req.path).is_some() {
                         format!("{api_id}.execute-api.localhost")
+                    } else {
+                        host.clone()
                     },
-                    domain_prefix: api_id.clone(),
+                    domain_prefix: if from_path(&req.path).is_some() {
+                        api_id.clone()
+                    } else {
+                        host.split('.').next().unwrap_or_default().to_string()
+                    },
                     route_key: matched.route.route_key.clone(),
                     stage: stage.stage_name.clone(),
                     request_id: request_id.to_string(),
-                    raw_path: path.clone(),
+                    raw_path: if mapped_stage.is_some() {
+                        req.path.clone()
+                    } else {
+                        path.clone()
+                    },
                     time_ms: now_millis(),
                     path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
                     stage_variables: stage

@@ -1,16 +1,22 @@
 //! API Gateway v2 as the server sees it: the generated trait implemented by the operations.
 
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
 use nimbus_core::RequestContext;
 use nimbus_protocol::rest::{BoxFuture, RestRequest, RestResponse, RestService, Route};
 use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
 use nimbus_store::Store;
 
 use crate::generated::apigatewayv2::{self as gen, *};
-use crate::v2::{apis, integrations, routes, stages};
+use crate::storage;
+use crate::v2::{apis, domains, integrations, routes, stages};
 
 /// The `apigatewayv2` API (restJson1 under `/v2/apis`).
 pub struct ApiGatewayV2 {
     pub store: Store,
+    /// The custom domain names there are, which the front door claims on the Host header.
+    domains: Domains,
     /// nimbus's own address (`http://127.0.0.1:4566`), for the APIs' endpoints.
     endpoint_url: String,
     spec: ServiceSpec,
@@ -18,8 +24,11 @@ pub struct ApiGatewayV2 {
 
 impl ApiGatewayV2 {
     pub fn new(store: Store, endpoint_url: String) -> ApiGatewayV2 {
+        let domains = Domains::default();
+        refresh(&store, &domains);
         ApiGatewayV2 {
             store,
+            domains,
             endpoint_url,
             spec: ServiceSpec {
                 name: "apigatewayv2",
@@ -28,6 +37,15 @@ impl ApiGatewayV2 {
                 target_prefix: None,
             },
         }
+    }
+
+    /// The set of custom domain names, shared with the front door.
+    pub fn domains(&self) -> Domains {
+        self.domains.clone()
+    }
+
+    pub(crate) fn domains_changed(&self) {
+        refresh(&self.store, &self.domains);
     }
 
     /// `http://<api-id>.execute-api.localhost:4566`: `*.localhost` needs no DNS.
@@ -39,6 +57,22 @@ impl ApiGatewayV2 {
             .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
             .unwrap_or("4566");
         format!("http://{api_id}.execute-api.localhost:{port}")
+    }
+}
+
+/// Custom domain names (lower-case), read from the store when they change.
+pub type Domains = Arc<RwLock<HashSet<String>>>;
+
+fn refresh(store: &Store, domains: &Domains) {
+    match store.read(storage::list_domains) {
+        Ok(list) => {
+            let names = list
+                .into_iter()
+                .map(|d| d.domain.domain_name.to_ascii_lowercase())
+                .collect();
+            *domains.write().unwrap_or_else(|p| p.into_inner()) = names;
+        }
+        Err(e) => tracing::warn!(error = %e.message, "cannot read the custom domain names"),
     }
 }
 
@@ -92,5 +126,13 @@ impl ApiGatewayV2Api for ApiGatewayV2 {
         get_stages(GetStagesRequest) -> GetStagesResponse => stages::list;
         update_stage(UpdateStageRequest) -> UpdateStageResponse => stages::update;
         delete_stage(DeleteStageRequest) -> () => stages::delete;
+        create_domain_name(CreateDomainNameRequest) -> CreateDomainNameResponse => domains::create;
+        get_domain_name(GetDomainNameRequest) -> GetDomainNameResponse => domains::get;
+        get_domain_names(GetDomainNamesRequest) -> GetDomainNamesResponse => domains::list;
+        delete_domain_name(DeleteDomainNameRequest) -> () => domains::delete;
+        create_api_mapping(CreateApiMappingRequest) -> CreateApiMappingResponse => domains::create_mapping;
+        get_api_mapping(GetApiMappingRequest) -> GetApiMappingResponse => domains::get_mapping;
+        get_api_mappings(GetApiMappingsRequest) -> GetApiMappingsResponse => domains::list_mappings;
+        delete_api_mapping(DeleteApiMappingRequest) -> () => domains::delete_mapping;
     }
 }

@@ -180,3 +180,68 @@ pub fn delete_stage(w: &mut dyn Write, o: &ApiOwner, api_id: &str, name: &str) -
 pub fn list_stages(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Stage>> {
     scan(r, STAGES, &children(o, api_id))
 }
+
+pub const DOMAINS: Tree = Tree("apigw.domains");
+pub const API_MAPPINGS: Tree = Tree("apigw.api_mappings");
+
+/// A custom domain name: whose it is, and its configuration as the API shows it. Domain names
+/// are matched on the Host header, so they are unique across accounts here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DomainRecord {
+    pub owner: ApiOwner,
+    pub domain: crate::generated::apigatewayv2::DomainName,
+}
+
+fn mapping_key(domain: &str, id: &str) -> Vec<u8> {
+    let mut k = domain.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn get_domain(r: &dyn Read, name: &str) -> Result<Option<DomainRecord>> {
+    get(r, DOMAINS, name.to_ascii_lowercase().as_bytes())
+}
+
+pub fn put_domain(w: &mut dyn Write, record: &DomainRecord) -> Result<()> {
+    let name = record.domain.domain_name.to_ascii_lowercase();
+    put(w, DOMAINS, name.as_bytes(), record)
+}
+
+/// Deletes a domain name and its API mappings.
+pub fn delete_domain(w: &mut dyn Write, name: &str) -> Result<bool> {
+    let name = name.to_ascii_lowercase();
+    w.delete_range(API_MAPPINGS, &KeyRange::prefix(&mapping_key(&name, "")))?;
+    Ok(w.delete(DOMAINS, name.as_bytes())?)
+}
+
+pub fn list_domains(r: &dyn Read) -> Result<Vec<DomainRecord>> {
+    scan(r, DOMAINS, &KeyRange::prefix(b""))
+}
+
+pub fn put_mapping(
+    w: &mut dyn Write,
+    domain: &str,
+    m: &crate::generated::apigatewayv2::ApiMapping,
+) -> Result<()> {
+    let key = mapping_key(
+        &domain.to_ascii_lowercase(),
+        m.api_mapping_id.as_deref().unwrap_or_default(),
+    );
+    put(w, API_MAPPINGS, &key, m)
+}
+
+pub fn delete_mapping(w: &mut dyn Write, domain: &str, id: &str) -> Result<bool> {
+    Ok(w.delete(API_MAPPINGS, &mapping_key(&domain.to_ascii_lowercase(), id))?)
+}
+
+pub fn list_mappings(
+    r: &dyn Read,
+    domain: &str,
+) -> Result<Vec<crate::generated::apigatewayv2::ApiMapping>> {
+    scan(
+        r,
+        API_MAPPINGS,
+        &KeyRange::prefix(&mapping_key(&domain.to_ascii_lowercase(), "")),
+    )
+}
