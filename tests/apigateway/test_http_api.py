@@ -5,6 +5,7 @@ receives, the response rules, and the gateway's own errors."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import urllib3
@@ -13,6 +14,7 @@ from nimbus_testing import ACCOUNT, REGION, aws_error
 
 ECHO_PY = """
 import json
+import time
 def lambda_handler(event, context):
     return {"statusCode": 200, "body": json.dumps(event)}
 """
@@ -163,6 +165,7 @@ def test_cors_and_management_errors(apigw, make_api, make_function, server):
 def test_payload_format_1_0(apigw, make_api, make_function, server):
     name = make_function("""
 import json
+import time
 def lambda_handler(event, context):
     return {"statusCode": "200", "multiValueHeaders": {"x-seen": ["a", "b"]}, "body": json.dumps(event)}
 """)
@@ -225,3 +228,50 @@ def test_seed_001_custom_domain_with_an_api_mapping(apigw, make_api, make_functi
         apigw.delete_domain_name(DomainName=domain)
     with aws_error("NotFoundException", status=404):
         apigw.get_domain_name(DomainName=domain)
+
+
+def test_access_logs_go_to_cloudwatch_logs(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    apigw.create_route(ApiId=api_id, RouteKey="GET /logged", Target=f"integrations/{integration['IntegrationId']}")
+    group = f"/aws/apigateway/{api_id}"
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True, AccessLogSettings={
+        "DestinationArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}",
+        "Format": '{"requestId":"$context.requestId","route":"$context.routeKey","status":"$context.status",'
+                  '"method":"$context.httpMethod","ip":"$context.identity.sourceIp","nothing":"$context.error.message"}'})
+    r = call(server, api_id, "/logged")
+    call(server, api_id, "/unrouted")
+    logs = server.client("logs")
+    deadline = time.monotonic() + 5
+    events = []
+    while time.monotonic() < deadline and len(events) < 2:
+        try:
+            events = logs.filter_log_events(logGroupName=group)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+        time.sleep(0.05)
+    lines = sorted((json.loads(e["message"]) for e in events), key=lambda l: l["status"])
+    assert lines[0] == {"requestId": r.headers["apigw-requestid"], "route": "GET /logged", "status": "200",
+                        "method": "GET", "ip": "127.0.0.1", "nothing": "-"}
+    assert (lines[1]["status"], lines[1]["route"]) == ("404", "-")
+
+
+def test_throttling_and_payload_limit(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    target = f"integrations/{integration['IntegrationId']}"
+    apigw.create_route(ApiId=api_id, RouteKey="GET /limited", Target=target)
+    apigw.create_route(ApiId=api_id, RouteKey="POST /free", Target=target)
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True,
+                       RouteSettings={"GET /limited": {"ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0.001}})
+    statuses = [call(server, api_id, "/limited").status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    r = call(server, api_id, "/limited")
+    assert (r.status, json.loads(r.data)) == (429, {"message": "Too Many Requests"})
+    assert call(server, api_id, "/free", method="POST", body=b"ok").status == 200
+    r = call(server, api_id, "/free", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))
+    assert (r.status, json.loads(r.data)) == (413, {"message": "Request Entity Too Large"})

@@ -5,9 +5,9 @@
 //! API Gateway's: 404 `{"message":"Not Found"}`, 500 `{"message":"Internal Server Error"}`,
 //! 503 `{"message":"Service Unavailable"}` when the integration times out.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use nimbus_core::{ids, time::now_millis, RequestContext};
@@ -22,11 +22,21 @@ use crate::service::Domains;
 use crate::storage::{self, ApiOwner};
 
 const PATH_PREFIX: &str = "/_aws/execute-api/";
+/// HTTP APIs take request bodies of up to 10 MB.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
 pub struct HttpApis {
     store: Store,
     lambda: Arc<Lambda>,
     domains: Domains,
+    /// Token buckets of throttled routes, by (API, stage, route key).
+    buckets: Mutex<HashMap<(String, String, String), Bucket>>,
+}
+
+/// A token bucket: `burst` tokens at most, refilled at `rate` per second.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
 }
 
 impl HttpApis {
@@ -36,6 +46,48 @@ impl HttpApis {
             store,
             lambda,
             domains,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Whether the route's throttling (its own route settings, else the stage's defaults) lets
+    /// one more request through now.
+    fn admit(&self, api_id: &str, stage: &Stage, route_key: &str) -> bool {
+        let settings = stage
+            .route_settings
+            .as_ref()
+            .and_then(|r| r.get(route_key))
+            .filter(|s| s.throttling_burst_limit.is_some() || s.throttling_rate_limit.is_some())
+            .or(stage.default_route_settings.as_ref());
+        let Some(s) = settings else {
+            return true;
+        };
+        let (burst, rate) = match (s.throttling_burst_limit, s.throttling_rate_limit) {
+            (None, None) => return true,
+            (burst, rate) => (
+                f64::from(burst.unwrap_or(5000).max(0)),
+                rate.unwrap_or(10_000.0).max(0.0),
+            ),
+        };
+        let key = (
+            api_id.to_string(),
+            stage.stage_name.clone(),
+            route_key.to_string(),
+        );
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        let refill = now.duration_since(bucket.at).as_secs_f64() * rate;
+        bucket.tokens = (bucket.tokens + refill).min(burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -265,6 +317,9 @@ impl HttpApis {
     }
 
     async fn serve(&self, req: HttpRequest, request_id: &str) -> HttpResponse {
+        if req.body.len() > MAX_PAYLOAD {
+            return HttpResponse::message(413, "Request Entity Too Large");
+        }
         let host = req.host().to_string();
         // (API, the stage a domain's API mapping names, the path the routes see)
         let (api_id, mapped_stage, path) = match (from_host(&host), from_path(&req.path)) {
@@ -291,71 +346,161 @@ impl HttpApis {
                 None => return not_found(),
             },
         };
-        let cors = snap.api.cors_configuration.as_ref().map(cors_of);
-        if let Some(preflight) = cors.as_ref().and_then(|c| c.preflight(&req, 204)) {
-            return preflight;
-        }
-        let Some(matched) = select_route(&snap.routes, &req.method, &route_path) else {
-            return not_found();
-        };
-        let integration = matched
-            .route
-            .target
-            .as_deref()
-            .and_then(|t| t.strip_prefix("integrations/"))
-            .and_then(|id| {
-                snap.integrations
-                    .iter()
-                    .find(|i| i.integration_id.as_deref() == Some(id))
-            });
-        let Some(integration) = integration else {
-            tracing::warn!(api = %api_id, route = %matched.route.route_key, "the route has no integration");
-            return internal_error();
-        };
-        let mut resp = match integration.integration_type.as_deref() {
-            Some("AWS_PROXY") => {
-                let context = v2::EventContext {
-                    account_id: snap.owner.account.clone(),
-                    api_id: api_id.clone(),
-                    domain_name: if from_path(&req.path).is_some() {
-                        format!("{api_id}.execute-api.localhost")
-                    } else {
-                        host.clone()
-                    },
-                    domain_prefix: if from_path(&req.path).is_some() {
-                        api_id.clone()
-                    } else {
-                        host.split('.').next().unwrap_or_default().to_string()
-                    },
-                    route_key: matched.route.route_key.clone(),
-                    stage: stage.stage_name.clone(),
-                    request_id: request_id.to_string(),
-                    raw_path: if mapped_stage.is_some() {
-                        req.path.clone()
-                    } else {
-                        path.clone()
-                    },
-                    time_ms: now_millis(),
-                    path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
-                    stage_variables: stage
-                        .stage_variables
-                        .as_ref()
-                        .filter(|v| !v.is_empty())
-                        .map(variables),
-                    ..v2::EventContext::default()
-                };
-                self.lambda_proxy(&snap.owner, integration, &req, &context)
-                    .await
+        let started = now_millis();
+        let mut matched_key = None;
+        let route_key = &mut matched_key;
+        let resp = async {
+            let cors = snap.api.cors_configuration.as_ref().map(cors_of);
+            if let Some(preflight) = cors.as_ref().and_then(|c| c.preflight(&req, 204)) {
+                return preflight;
             }
-            other => {
-                tracing::warn!(api = %api_id, kind = ?other, "nimbus does not serve this integration type yet");
-                internal_error()
+            let Some(matched) = select_route(&snap.routes, &req.method, &route_path) else {
+                return not_found();
+            };
+            let integration = matched
+                .route
+                .target
+                .as_deref()
+                .and_then(|t| t.strip_prefix("integrations/"))
+                .and_then(|id| {
+                    snap.integrations
+                        .iter()
+                        .find(|i| i.integration_id.as_deref() == Some(id))
+                });
+            *route_key = Some(matched.route.route_key.clone());
+            if !self.admit(&api_id, stage, &matched.route.route_key) {
+                return HttpResponse::message(429, "Too Many Requests");
             }
-        };
-        if let Some(c) = &cors {
-            c.decorate(&req, &mut resp);
+            let Some(integration) = integration else {
+                tracing::warn!(api = %api_id, route = %matched.route.route_key, "the route has no integration");
+                return internal_error();
+            };
+            let mut resp = match integration.integration_type.as_deref() {
+                Some("AWS_PROXY") => {
+                    let context = v2::EventContext {
+                        account_id: snap.owner.account.clone(),
+                        api_id: api_id.clone(),
+                        domain_name: if from_path(&req.path).is_some() {
+                            format!("{api_id}.execute-api.localhost")
+                        } else {
+                            host.clone()
+                        },
+                        domain_prefix: if from_path(&req.path).is_some() {
+                            api_id.clone()
+                        } else {
+                            host.split('.').next().unwrap_or_default().to_string()
+                        },
+                        route_key: matched.route.route_key.clone(),
+                        stage: stage.stage_name.clone(),
+                        request_id: request_id.to_string(),
+                        raw_path: if mapped_stage.is_some() {
+                            req.path.clone()
+                        } else {
+                            path.clone()
+                        },
+                        time_ms: now_millis(),
+                        path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
+                        stage_variables: stage
+                            .stage_variables
+                            .as_ref()
+                            .filter(|v| !v.is_empty())
+                            .map(variables),
+                        ..v2::EventContext::default()
+                    };
+                    self.lambda_proxy(&snap.owner, integration, &req, &context)
+                        .await
+                }
+                other => {
+                    tracing::warn!(api = %api_id, kind = ?other, "nimbus does not serve this integration type yet");
+                    internal_error()
+                }
+            };
+            if let Some(c) = &cors {
+                c.decorate(&req, &mut resp);
+            }
+            resp
         }
+        .await;
+        self.log_access(
+            &snap,
+            stage,
+            &req,
+            request_id,
+            matched_key.as_deref(),
+            &resp,
+            started,
+        );
         resp
+    }
+
+    /// Writes the stage's access log line, when it has one, with `$context` variables filled in
+    /// (`-` for those nimbus does not know).
+    #[allow(clippy::too_many_arguments)]
+    fn log_access(
+        &self,
+        snap: &Snapshot,
+        stage: &Stage,
+        req: &HttpRequest,
+        request_id: &str,
+        route_key: Option<&str>,
+        resp: &HttpResponse,
+        started: i64,
+    ) {
+        let Some(settings) = &stage.access_log_settings else {
+            return;
+        };
+        let (Some(destination), Some(format)) = (&settings.destination_arn, &settings.format)
+        else {
+            return;
+        };
+        let Some(group) = destination.split(":log-group:").nth(1) else {
+            return;
+        };
+        let group = group.trim_end_matches(":*").to_string();
+        let now = now_millis();
+        let status = resp.status.to_string();
+        let length = resp.body.len().to_string();
+        let latency = (now - started).to_string();
+        let epoch = (started / 1000).to_string();
+        let time = nimbus_core::time::Civil::from_millis(started).access_log();
+        let api_id = snap.api.api_id.clone().unwrap_or_default();
+        let value = |name: &str| -> Option<&str> {
+            Some(match name {
+                "requestId" | "extendedRequestId" => request_id,
+                "ip" | "identity.sourceIp" => req.source_ip.as_str(),
+                "identity.userAgent" => req.header("user-agent")?,
+                "requestTime" => time.as_str(),
+                "requestTimeEpoch" => epoch.as_str(),
+                "httpMethod" => req.method.as_str(),
+                "routeKey" => route_key?,
+                "status" => status.as_str(),
+                "protocol" => req.protocol.as_str(),
+                "responseLength" => length.as_str(),
+                "responseLatency" | "integrationLatency" => latency.as_str(),
+                "path" => req.path.as_str(),
+                "stage" => stage.stage_name.as_str(),
+                "apiId" => api_id.as_str(),
+                "domainName" => req.host(),
+                "accountId" => snap.owner.account.as_str(),
+                _ => return None,
+            })
+        };
+        let line = substitute(format, value);
+        let stream = format!("{api_id}_{}", stage.stage_name);
+        let (store, owner) = (self.store.clone(), snap.owner.clone());
+        tokio::task::spawn_blocking(move || {
+            let events = [(now, line)];
+            if let Err(e) = nimbus_logs::append(
+                &store,
+                &owner.account,
+                &owner.region,
+                &group,
+                &stream,
+                &events,
+            ) {
+                tracing::warn!(error = %e.message, %group, "cannot write an access log line");
+            }
+        });
     }
 
     async fn lambda_proxy(
@@ -435,6 +580,24 @@ fn as_v1(c: &v2::EventContext) -> v1::EventContext {
         authorizer: Some(serde_json::json!({"claims": null, "scopes": null})),
         http_api: true,
     }
+}
+
+/// `format` with each `$context.name` replaced by its value (`-` when unknown).
+fn substitute<'a>(format: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(format.len() + 64);
+    let mut rest = format;
+    while let Some(at) = rest.find("$context.") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "$context.".len()..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .unwrap_or(after.len());
+        let name = after[..len].trim_end_matches('.');
+        out.push_str(value(name).unwrap_or("-"));
+        rest = &after[name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn variables(v: &BTreeMap<String, String>) -> Map<String, Value> {

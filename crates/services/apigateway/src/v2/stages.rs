@@ -52,6 +52,12 @@ pub async fn create(
     if let Some(t) = input.tags {
         stage.tags = Some(t);
     }
+    if let Some(r) = input.route_settings {
+        stage.route_settings = Some(r);
+    }
+    if let Some(d) = input.default_route_settings {
+        stage.default_route_settings = Some(d);
+    }
     gw.store.write(|w| {
         require_api(w.as_read(), &owner, &input.api_id)?;
         if storage::get_stage(w.as_read(), &owner, &input.api_id, &input.stage_name)?.is_some() {
@@ -117,6 +123,15 @@ pub async fn update(
         }
         if let Some(v) = input.description {
             stage.description = Some(v);
+        }
+        if let Some(v) = input.route_settings {
+            stage.route_settings = Some(v);
+        }
+        if let Some(v) = input.default_route_settings {
+            stage.default_route_settings = Some(v);
+        }
+        if let Some(v) = input.access_log_settings {
+            stage.access_log_settings = Some(v);
         }
         stage.last_updated_date = Some(now());
         storage::put_stage(w, &owner, &input.api_id, &stage)?;
