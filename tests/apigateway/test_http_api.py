@@ -275,3 +275,88 @@ def test_throttling_and_payload_limit(apigw, make_api, make_function, server):
     assert call(server, api_id, "/free", method="POST", body=b"ok").status == 200
     r = call(server, api_id, "/free", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))
     assert (r.status, json.loads(r.data)) == (413, {"message": "Request Entity Too Large"})
+
+
+SIMPLE_AUTHORIZER = """
+def lambda_handler(event, context):
+    token = event["headers"].get("authorization", "")
+    return {"isAuthorized": token == "allow", "context": {"user": "alice", "route": event["routeArn"]}}
+"""
+
+POLICY_AUTHORIZER = """
+def lambda_handler(event, context):
+    effect = "Allow" if event["identitySource"] == "allow" else "Deny"
+    return {"principalId": "bob", "context": {"user": "bob"},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+
+
+def authorized_api(apigw, make_api, make_function, **authorizer):
+    name = make_function(ECHO_PY)
+    authorizer_fn = make_function(authorizer.pop("code"))
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    auth = apigw.create_authorizer(ApiId=api_id, Name="auth", AuthorizerType="REQUEST",
+                                   AuthorizerUri=(f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                                                  f"{function_arn(authorizer_fn)}/invocations"),
+                                   IdentitySource=["$request.header.Authorization"], **authorizer)
+    apigw.create_route(ApiId=api_id, RouteKey="GET /secret", Target=f"integrations/{integration['IntegrationId']}",
+                       AuthorizationType="CUSTOM", AuthorizerId=auth["AuthorizerId"])
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    return api_id
+
+
+def test_lambda_authorizer_with_simple_responses(apigw, make_api, make_function, server):
+    api_id = authorized_api(apigw, make_api, make_function, code=SIMPLE_AUTHORIZER,
+                            AuthorizerPayloadFormatVersion="2.0", EnableSimpleResponses=True)
+    r = call(server, api_id, "/secret")
+    assert (r.status, json.loads(r.data)) == (401, {"message": "Unauthorized"})
+    r = call(server, api_id, "/secret", headers={"Authorization": "deny"})
+    assert (r.status, json.loads(r.data)) == (403, {"message": "Forbidden"})
+    r = call(server, api_id, "/secret", headers={"Authorization": "allow"})
+    assert r.status == 200
+    authorizer = json.loads(r.data)["requestContext"]["authorizer"]
+    assert authorizer["lambda"]["user"] == "alice"
+    assert authorizer["lambda"]["route"] == f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/$default/GET/secret"
+
+
+def test_lambda_authorizer_with_an_iam_policy(apigw, make_api, make_function, server):
+    api_id = authorized_api(apigw, make_api, make_function, code=POLICY_AUTHORIZER,
+                            AuthorizerPayloadFormatVersion="1.0", AuthorizerResultTtlInSeconds=300)
+    assert call(server, api_id, "/secret", headers={"Authorization": "deny"}).status == 403
+    r = call(server, api_id, "/secret", headers={"Authorization": "allow"})
+    assert r.status == 200 and json.loads(r.data)["requestContext"]["authorizer"]["lambda"] == {"user": "bob"}
+    with aws_error("BadRequestException", status=400):
+        apigw.create_authorizer(ApiId=api_id, Name="bad", AuthorizerType="REQUEST",
+                                AuthorizerUri=function_arn("x"), IdentitySource=["$request.header.A"],
+                                AuthorizerPayloadFormatVersion="1.0", EnableSimpleResponses=True)
+
+
+def test_jwt_authorizer_checks_issuer_audience_and_expiry(apigw, make_api, make_function, server):
+    import base64 as b64
+
+    def token(claims):
+        part = lambda d: b64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")  # noqa: E731
+        return f"{part({'alg': 'RS256'})}.{part(claims)}.signature"
+
+    name = make_function(ECHO_PY)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    auth = apigw.create_authorizer(ApiId=api_id, Name="jwt", AuthorizerType="JWT",
+                                   IdentitySource=["$request.header.Authorization"],
+                                   JwtConfiguration={"Issuer": "https://issuer.example", "Audience": ["app"]})
+    apigw.create_route(ApiId=api_id, RouteKey="GET /me", Target=f"integrations/{integration['IntegrationId']}",
+                       AuthorizationType="JWT", AuthorizerId=auth["AuthorizerId"])
+    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    good = {"iss": "https://issuer.example", "aud": "app", "sub": "u1", "exp": int(time.time()) + 60, "scope": "read"}
+    r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(good)}"})
+    assert r.status == 200
+    jwt = json.loads(r.data)["requestContext"]["authorizer"]["jwt"]
+    assert jwt["claims"]["sub"] == "u1" and jwt["scopes"] == ["read"]
+    for bad in ({**good, "iss": "https://other"}, {**good, "aud": "other"}, {**good, "exp": 1}):
+        r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(bad)}"})
+        assert r.status == 401, bad
+    assert call(server, api_id, "/me").status == 401

@@ -31,7 +31,11 @@ pub struct HttpApis {
     domains: Domains,
     /// Token buckets of throttled routes, by (API, stage, route key).
     buckets: Mutex<HashMap<(String, String, String), Bucket>>,
+    /// Lambda authorizers' answers, by (authorizer, identity), until they expire.
+    authorized: Mutex<HashMap<(String, String), (Instant, Authorized)>>,
 }
+
+type Authorized = Result<Value, HttpResponse>;
 
 /// A token bucket: `burst` tokens at most, refilled at `rate` per second.
 struct Bucket {
@@ -47,6 +51,7 @@ impl HttpApis {
             lambda,
             domains,
             buckets: Mutex::default(),
+            authorized: Mutex::default(),
         }
     }
 
@@ -142,6 +147,7 @@ struct Snapshot {
     stages: Vec<Stage>,
     routes: Vec<Route>,
     integrations: Vec<Integration>,
+    authorizers: Vec<model::Authorizer>,
 }
 
 /// A route that matches a request, and how well.
@@ -273,6 +279,7 @@ impl HttpApis {
                 stages: storage::list_stages(r, &owner, api_id)?,
                 routes: storage::list_routes(r, &owner, api_id)?,
                 integrations: storage::list_integrations(r, &owner, api_id)?,
+                authorizers: storage::list_authorizers(r, &owner, api_id)?,
                 owner,
                 api,
             }))
@@ -375,38 +382,60 @@ impl HttpApis {
                 tracing::warn!(api = %api_id, route = %matched.route.route_key, "the route has no integration");
                 return internal_error();
             };
+            let mut context = v2::EventContext {
+                account_id: snap.owner.account.clone(),
+                api_id: api_id.clone(),
+                domain_name: if from_path(&req.path).is_some() {
+                    format!("{api_id}.execute-api.localhost")
+                } else {
+                    host.clone()
+                },
+                domain_prefix: if from_path(&req.path).is_some() {
+                    api_id.clone()
+                } else {
+                    host.split('.').next().unwrap_or_default().to_string()
+                },
+                route_key: matched.route.route_key.clone(),
+                stage: stage.stage_name.clone(),
+                request_id: request_id.to_string(),
+                raw_path: if mapped_stage.is_some() {
+                    req.path.clone()
+                } else {
+                    path.clone()
+                },
+                time_ms: now_millis(),
+                path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
+                stage_variables: stage
+                    .stage_variables
+                    .as_ref()
+                    .filter(|v| !v.is_empty())
+                    .map(variables),
+                ..v2::EventContext::default()
+            };
+            let authorizer = matched.route.authorizer_id.as_deref().and_then(|id| {
+                snap.authorizers
+                    .iter()
+                    .find(|a| a.authorizer_id.as_deref() == Some(id))
+            });
+            match (matched.route.authorization_type.as_deref(), authorizer) {
+                (Some("CUSTOM"), Some(a)) => {
+                    match self.authorize(&snap.owner, a, &req, &context, &route_path).await {
+                        Ok(value) => context.authorizer = Some(value),
+                        Err(refused) => return refused,
+                    }
+                }
+                (Some("JWT"), Some(a)) => match crate::authorize::jwt(a, &req) {
+                    Ok(value) => context.authorizer = Some(value),
+                    Err(refused) => return refused,
+                },
+                (Some("CUSTOM") | Some("JWT"), None) => {
+                    tracing::warn!(api = %api_id, route = %matched.route.route_key, "the route's authorizer does not exist");
+                    return internal_error();
+                }
+                _ => {}
+            }
             let mut resp = match integration.integration_type.as_deref() {
                 Some("AWS_PROXY") => {
-                    let context = v2::EventContext {
-                        account_id: snap.owner.account.clone(),
-                        api_id: api_id.clone(),
-                        domain_name: if from_path(&req.path).is_some() {
-                            format!("{api_id}.execute-api.localhost")
-                        } else {
-                            host.clone()
-                        },
-                        domain_prefix: if from_path(&req.path).is_some() {
-                            api_id.clone()
-                        } else {
-                            host.split('.').next().unwrap_or_default().to_string()
-                        },
-                        route_key: matched.route.route_key.clone(),
-                        stage: stage.stage_name.clone(),
-                        request_id: request_id.to_string(),
-                        raw_path: if mapped_stage.is_some() {
-                            req.path.clone()
-                        } else {
-                            path.clone()
-                        },
-                        time_ms: now_millis(),
-                        path_parameters: (!matched.parameters.is_empty()).then_some(matched.parameters),
-                        stage_variables: stage
-                            .stage_variables
-                            .as_ref()
-                            .filter(|v| !v.is_empty())
-                            .map(variables),
-                        ..v2::EventContext::default()
-                    };
                     self.lambda_proxy(&snap.owner, integration, &req, &context)
                         .await
                 }
@@ -503,6 +532,70 @@ impl HttpApis {
         });
     }
 
+    /// Runs a Lambda REQUEST authorizer (its answer cached for its TTL by identity): the
+    /// `requestContext.authorizer` value for the integration, or the gateway's refusal.
+    async fn authorize(
+        &self,
+        owner: &ApiOwner,
+        a: &model::Authorizer,
+        req: &HttpRequest,
+        context: &v2::EventContext,
+        route_path: &str,
+    ) -> Result<Value, HttpResponse> {
+        let identity = crate::authorize::identity(a, req, context)?;
+        let ttl = a.authorizer_result_ttl_in_seconds.unwrap_or(0);
+        let key = (
+            a.authorizer_id.clone().unwrap_or_default(),
+            identity.join(","),
+        );
+        if ttl > 0 && !identity.is_empty() {
+            let cache = self.authorized.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((until, outcome)) = cache.get(&key) {
+                if Instant::now() < *until {
+                    return outcome.clone();
+                }
+            }
+        }
+        let route_arn = format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{}{}",
+            owner.region, owner.account, context.api_id, context.stage, req.method, route_path
+        );
+        let event = crate::authorize::event(a, req, context, &route_arn, &identity);
+        let function = function_of(a.authorizer_uri.as_deref().unwrap_or_default()).to_string();
+        let ctx = RequestContext::internal(&owner.account, &owner.region);
+        let lambda = &self.lambda;
+        let call = async {
+            let t = invoke::target(lambda, &ctx, &function, None)?;
+            invoke::run(
+                lambda,
+                &ctx,
+                &t,
+                &context.request_id,
+                Bytes::from(event.to_string()),
+                None,
+                false,
+            )
+            .await
+        };
+        let outcome = match tokio::time::timeout(Duration::from_secs(10), call).await {
+            Ok(Ok((Outcome::Response(payload), _))) => {
+                crate::authorize::decide(a, &payload, &route_arn)
+            }
+            Ok(Ok((Outcome::Error(_), _))) | Err(_) => Err(internal_error()),
+            Ok(Err(e)) => {
+                tracing::warn!(%function, error = %e.message, "an authorizer cannot be invoked");
+                Err(internal_error())
+            }
+        };
+        let cacheable = !matches!(&outcome, Err(r) if r.status == 500);
+        if ttl > 0 && !identity.is_empty() && cacheable {
+            let until = Instant::now() + Duration::from_secs(ttl as u64);
+            let mut cache = self.authorized.lock().unwrap_or_else(|p| p.into_inner());
+            cache.insert(key, (until, outcome.clone()));
+        }
+        outcome
+    }
+
     async fn lambda_proxy(
         &self,
         owner: &ApiOwner,
@@ -558,7 +651,7 @@ impl HttpApis {
 }
 
 /// The 1.0 event's view of the same request: `resource` is the route's path (or `$default`).
-fn as_v1(c: &v2::EventContext) -> v1::EventContext {
+pub(crate) fn as_v1(c: &v2::EventContext) -> v1::EventContext {
     let resource = c
         .route_key
         .split_once(' ')

@@ -8,6 +8,7 @@
 //!   Lambda proxy integration, the gateway's own error responses.
 //! - `service.rs`: the `RestService` the server routes `/v2/apis...` to.
 
+pub mod authorize;
 pub mod generated;
 pub mod http_api;
 pub mod service;

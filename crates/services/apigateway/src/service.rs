@@ -10,7 +10,7 @@ use nimbus_store::Store;
 
 use crate::generated::apigatewayv2::{self as gen, *};
 use crate::storage;
-use crate::v2::{apis, domains, integrations, routes, stages};
+use crate::v2::{apis, authorizers, domains, integrations, routes, stages};
 
 /// The `apigatewayv2` API (restJson1 under `/v2/apis`).
 pub struct ApiGatewayV2 {
@@ -126,6 +126,10 @@ impl ApiGatewayV2Api for ApiGatewayV2 {
         get_stages(GetStagesRequest) -> GetStagesResponse => stages::list;
         update_stage(UpdateStageRequest) -> UpdateStageResponse => stages::update;
         delete_stage(DeleteStageRequest) -> () => stages::delete;
+        create_authorizer(CreateAuthorizerRequest) -> CreateAuthorizerResponse => authorizers::create;
+        get_authorizer(GetAuthorizerRequest) -> GetAuthorizerResponse => authorizers::get;
+        get_authorizers(GetAuthorizersRequest) -> GetAuthorizersResponse => authorizers::list;
+        delete_authorizer(DeleteAuthorizerRequest) -> () => authorizers::delete;
         create_domain_name(CreateDomainNameRequest) -> CreateDomainNameResponse => domains::create;
         get_domain_name(GetDomainNameRequest) -> GetDomainNameResponse => domains::get;
         get_domain_names(GetDomainNamesRequest) -> GetDomainNamesResponse => domains::list;

@@ -6,6 +6,7 @@
 //! | `apigw.routes`          | account \0 region \0 api id \0 route id  | `Route` JSON       |
 //! | `apigw.integrations`    | account \0 region \0 api id \0 int. id   | `Integration` JSON |
 //! | `apigw.stages`          | account \0 region \0 api id \0 stage     | `Stage` JSON       |
+//! | `apigw.authorizers`     | account \0 region \0 api id \0 auth. id  | `Authorizer` JSON  |
 //! | `apigw.api_ids`         | api id                                   | [`ApiOwner`] JSON  |
 //!
 //! Records are the model's own shapes, so the API answers them as stored. API ids are unique
@@ -16,13 +17,14 @@ use nimbus_protocol::AwsError;
 use nimbus_store::{Flow, KeyRange, Read, Tree, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::generated::apigatewayv2::{Api, Integration, Route, Stage};
+use crate::generated::apigatewayv2::{Api, Authorizer, Integration, Route, Stage};
 
 pub const APIS: Tree = Tree("apigw.apis");
 pub const ROUTES: Tree = Tree("apigw.routes");
 pub const INTEGRATIONS: Tree = Tree("apigw.integrations");
 pub const STAGES: Tree = Tree("apigw.stages");
 pub const API_IDS: Tree = Tree("apigw.api_ids");
+pub const AUTHORIZERS: Tree = Tree("apigw.authorizers");
 
 pub type Result<T> = std::result::Result<T, AwsError>;
 
@@ -109,7 +111,7 @@ pub fn list_apis(r: &dyn Read, o: &ApiOwner) -> Result<Vec<Api>> {
 
 /// Deletes an API and everything under it.
 pub fn delete_api(w: &mut dyn Write, o: &ApiOwner, api_id: &str) -> Result<bool> {
-    for tree in [ROUTES, INTEGRATIONS, STAGES] {
+    for tree in [ROUTES, INTEGRATIONS, STAGES, AUTHORIZERS] {
         w.delete_range(tree, &children(o, api_id))?;
     }
     w.delete(API_IDS, api_id.as_bytes())?;
@@ -244,4 +246,26 @@ pub fn list_mappings(
         API_MAPPINGS,
         &KeyRange::prefix(&mapping_key(&domain.to_ascii_lowercase(), "")),
     )
+}
+
+pub fn put_authorizer(w: &mut dyn Write, o: &ApiOwner, api_id: &str, a: &Authorizer) -> Result<()> {
+    let id = a.authorizer_id.clone().unwrap_or_default();
+    put(w, AUTHORIZERS, &child_key(o, api_id, &id), a)
+}
+
+pub fn get_authorizer(
+    r: &dyn Read,
+    o: &ApiOwner,
+    api_id: &str,
+    id: &str,
+) -> Result<Option<Authorizer>> {
+    get(r, AUTHORIZERS, &child_key(o, api_id, id))
+}
+
+pub fn delete_authorizer(w: &mut dyn Write, o: &ApiOwner, api_id: &str, id: &str) -> Result<bool> {
+    Ok(w.delete(AUTHORIZERS, &child_key(o, api_id, id))?)
+}
+
+pub fn list_authorizers(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Authorizer>> {
+    scan(r, AUTHORIZERS, &children(o, api_id))
 }

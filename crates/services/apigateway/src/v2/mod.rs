@@ -1,6 +1,7 @@
 //! The apigatewayv2 management operations, one file per family.
 
 pub mod apis;
+pub mod authorizers;
 pub mod domains;
 pub mod integrations;
 pub mod routes;
