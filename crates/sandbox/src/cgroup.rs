@@ -214,6 +214,9 @@ impl Cgroup {
     pub(crate) fn attach_tree_in_background(&self, root: u32) {
         let dirs = self.dirs.clone();
         std::thread::spawn(move || {
+            // Started from a pinned I/O thread, this thread would share one CPU with the new
+            // process it must move before that process allocates much: let it run on any.
+            let _ = nimbus_core::cpus::unpin_current_thread();
             for _ in 0..20 {
                 let outside: Vec<u32> = crate::tree::descendants(root)
                     .into_iter()
