@@ -360,3 +360,47 @@ def test_jwt_authorizer_checks_issuer_audience_and_expiry(apigw, make_api, make_
         r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(bad)}"})
         assert r.status == 401, bad
     assert call(server, api_id, "/me").status == 401
+
+
+def test_http_proxy_integration(apigw, make_api, server):
+    import http.server
+    import threading
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_any(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.dumps({"method": self.command, "path": self.path, "host": self.headers["Host"],
+                               "x-test": self.headers.get("X-Test"), "body": self.rfile.read(length).decode()})
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Upstream", "yes")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+        do_GET = do_POST = do_PUT = do_any
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        port = upstream.server_address[1]
+        api_id = make_api()["ApiId"]
+        integration = apigw.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                               IntegrationUri=f"http://127.0.0.1:{port}/base/{{proxy}}",
+                                               PayloadFormatVersion="1.0")
+        apigw.create_route(ApiId=api_id, RouteKey="ANY /up/{proxy+}", Target=f"integrations/{integration['IntegrationId']}")
+        apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+        r = call(server, api_id, "/up/a/b?q=1", method="PUT", body=b"payload", headers={"X-Test": "t"})
+        assert r.status == 201 and r.headers["x-upstream"] == "yes"
+        seen = json.loads(r.data)
+        assert seen == {"method": "PUT", "path": "/base/a/b?q=1", "host": f"127.0.0.1:{port}", "x-test": "t",
+                        "body": "payload"}
+        closed = apigw.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="GET",
+                                          IntegrationUri="http://127.0.0.1:1/nothing", PayloadFormatVersion="1.0")
+        apigw.create_route(ApiId=api_id, RouteKey="GET /down", Target=f"integrations/{closed['IntegrationId']}")
+        r = call(server, api_id, "/down")
+        assert (r.status, json.loads(r.data)) == (500, {"message": "Internal Server Error"})
+    finally:
+        upstream.shutdown()

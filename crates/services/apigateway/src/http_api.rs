@@ -439,6 +439,18 @@ impl HttpApis {
                     self.lambda_proxy(&snap.owner, integration, &req, &context)
                         .await
                 }
+                Some("HTTP_PROXY") => {
+                    let parameters = context.path_parameters.clone().unwrap_or_default();
+                    let timeout = integration.timeout_in_millis.unwrap_or(30_000).max(50) as u64;
+                    crate::http_proxy::forward(
+                        integration.integration_uri.as_deref().unwrap_or_default(),
+                        integration.integration_method.as_deref().unwrap_or("ANY"),
+                        &req,
+                        &parameters,
+                        Duration::from_millis(timeout),
+                    )
+                    .await
+                }
                 other => {
                     tracing::warn!(api = %api_id, kind = ?other, "nimbus does not serve this integration type yet");
                     internal_error()

@@ -11,6 +11,7 @@
 pub mod authorize;
 pub mod generated;
 pub mod http_api;
+pub mod http_proxy;
 pub mod service;
 pub mod storage;
 pub mod v2;

@@ -42,7 +42,9 @@ pub async fn create(
         connection_type: Some(input.connection_type.unwrap_or_else(|| "INTERNET".into())),
         description: input.description,
         integration_id: Some(new_id(7)),
-        integration_method: input.integration_method.or_else(|| Some("POST".into())),
+        integration_method: input
+            .integration_method
+            .or_else(|| Some(if kind == "HTTP_PROXY" { "ANY" } else { "POST" }.into())),
         integration_type: Some(input.integration_type),
         integration_uri: input.integration_uri,
         payload_format_version: Some(version),
