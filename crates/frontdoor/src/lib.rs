@@ -111,6 +111,16 @@ pub fn forwarding_headers(req: &HttpRequest) -> Vec<(String, String)> {
     out
 }
 
+/// `<prefix><id>/rest` → (id, `/rest`, at least `/`): nimbus's path forms of front doors
+/// (`/_aws/lambda-url/<url-id>/...`, `/_aws/execute-api/<api-id>/...`).
+pub fn split_prefixed<'a>(path: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
+    let rest = path.strip_prefix(prefix)?;
+    Some(match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    })
+}
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A front door: claims the requests addressed to it, and answers them.

@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use crate::v2::{percent_decode, Malformed};
+use crate::v2::{percent_decode, response_body, Malformed};
 use crate::{forwarding_headers, is_text, HttpRequest, HttpResponse};
 
 /// What the front door knows of a request beyond its HTTP.
@@ -193,19 +193,7 @@ pub fn response(payload: &[u8], header_strings_only: bool) -> Result<HttpRespons
         }
         Some(_) => return Err(Malformed("multiValueHeaders is not an object".into())),
     }
-    let base64 = match obj.get("isBase64Encoded") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(Malformed("isBase64Encoded is not a boolean".into())),
-    };
-    let body = match obj.get("body") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) if base64 => base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .map_err(|_| Malformed("body is not valid base64".into()))?,
-        Some(Value::String(s)) => s.clone().into_bytes(),
-        Some(_) => return Err(Malformed("body is not a string".into())),
-    };
+    let body = response_body(obj)?;
     if !headers
         .iter()
         .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))

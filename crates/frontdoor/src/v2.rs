@@ -212,19 +212,7 @@ pub fn response(payload: &[u8]) -> Result<HttpResponse, Malformed> {
         }
         Some(_) => return Err(Malformed("cookies is not a list".into())),
     }
-    let base64 = match obj.get("isBase64Encoded") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(Malformed("isBase64Encoded is not a boolean".into())),
-    };
-    let body = match obj.get("body") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) if base64 => base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .map_err(|_| Malformed("body is not valid base64".into()))?,
-        Some(Value::String(s)) => s.clone().into_bytes(),
-        Some(_) => return Err(Malformed("body is not a string".into())),
-    };
+    let body = response_body(obj)?;
     if !headers
         .iter()
         .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -237,6 +225,23 @@ pub fn response(payload: &[u8]) -> Result<HttpResponse, Malformed> {
         headers,
         body: body.into(),
     })
+}
+
+/// A proxy response's `body`: a string, base64-decoded when `isBase64Encoded` (both formats).
+pub(crate) fn response_body(obj: &Map<String, Value>) -> Result<Vec<u8>, Malformed> {
+    let base64 = match obj.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(Malformed("isBase64Encoded is not a boolean".into())),
+    };
+    match obj.get("body") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) if base64 => base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|_| Malformed("body is not valid base64".into())),
+        Some(Value::String(s)) => Ok(s.clone().into_bytes()),
+        Some(_) => Err(Malformed("body is not a string".into())),
+    }
 }
 
 fn scalar_text(v: &Value) -> Option<String> {

@@ -110,11 +110,7 @@ fn from_host(host: &str) -> Option<&str> {
 
 /// `/_aws/execute-api/<api-id>/rest` → (API id, `/rest`).
 fn from_path(path: &str) -> Option<(&str, &str)> {
-    let rest = path.strip_prefix(PATH_PREFIX)?;
-    Some(match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    })
+    nimbus_frontdoor::split_prefixed(path, PATH_PREFIX)
 }
 
 impl FrontDoor for HttpApis {
