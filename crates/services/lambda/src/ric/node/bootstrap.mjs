@@ -7,6 +7,7 @@
 // `timestamp<TAB>requestId<TAB>LEVEL<TAB>message` format.
 
 import net from "node:net";
+import { Writable } from "node:stream";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -270,10 +271,68 @@ async function post(requestId, kind, body, errorType) {
   await request("POST", `/2018-06-01/runtime/invocation/${requestId}/${kind}`, body, headers);
 }
 
+// ---- response streaming -----------------------------------------------------------------------
+
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+
+// The `awslambda` global of Lambda's Node.js runtime: `streamifyResponse(handler)` gives the
+// handler a writable response stream; `HttpResponseStream.from(stream, {statusCode, headers})`
+// writes the HTTP prelude function URLs read before the body.
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    handler[STREAMING] = true;
+    return handler;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(prelude || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+// A streaming handler's output is collected, then posted in streaming mode as one response.
+async function invokeStreaming(handler, next, requestId) {
+  const chunks = [];
+  let contentType = "application/octet-stream";
+  const stream = new Writable({
+    write(chunk, encoding, callback) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
+      callback();
+    },
+  });
+  stream.setContentType = (type) => {
+    contentType = type;
+  };
+  const finished = new Promise((resolve) => stream.on("finish", resolve));
+  try {
+    const event = JSON.parse(next.body.toString("utf8") || "null");
+    await handler(event, stream, makeContext(next.headers, () => {}));
+    if (!stream.writableEnded) stream.end();
+    await finished;
+  } catch (e) {
+    const doc = errorDoc(e === undefined ? new Error("undefined") : e);
+    logError(doc);
+    await post(requestId, "error", JSON.stringify(doc), doc.errorType);
+    return;
+  }
+  await request("POST", `/2018-06-01/runtime/invocation/${requestId}/response`, Buffer.concat(chunks), {
+    "Lambda-Runtime-Function-Response-Mode": "streaming",
+    "Content-Type": contentType,
+  });
+}
+
 async function invokeOnce(handler, next) {
   const requestId = next.headers["lambda-runtime-aws-request-id"];
   currentRequestId = requestId;
   if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
+  if (handler[STREAMING]) {
+    await invokeStreaming(handler, next, requestId);
+    return;
+  }
   const outcome = await new Promise((resolve) => {
     let settled = false;
     const done = (err, result) => {
