@@ -404,3 +404,28 @@ def test_http_proxy_integration(apigw, make_api, server):
         assert (r.status, json.loads(r.data)) == (500, {"message": "Internal Server Error"})
     finally:
         upstream.shutdown()
+
+
+def test_stages_without_auto_deploy_serve_their_deployment(apigw, make_api, make_function, server):
+    name = make_function(ECHO_PY)
+    api_id = make_api()["ApiId"]
+    integration = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY",
+                                           IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
+    target = f"integrations/{integration['IntegrationId']}"
+    apigw.create_route(ApiId=api_id, RouteKey="GET /v1", Target=target)
+    apigw.create_stage(ApiId=api_id, StageName="prod")
+    assert call(server, api_id, "/prod/v1").status == 404  # nothing deployed yet
+    deployment = apigw.create_deployment(ApiId=api_id, StageName="prod", Description="first")
+    assert deployment["DeploymentStatus"] == "DEPLOYED"
+    assert apigw.get_stage(ApiId=api_id, StageName="prod")["DeploymentId"] == deployment["DeploymentId"]
+    assert call(server, api_id, "/prod/v1").status == 200
+    apigw.create_route(ApiId=api_id, RouteKey="GET /v2", Target=target)
+    assert call(server, api_id, "/prod/v2").status == 404  # not in the deployment
+    apigw.create_deployment(ApiId=api_id, StageName="prod")
+    assert call(server, api_id, "/prod/v2").status == 200
+    assert len(apigw.get_deployments(ApiId=api_id)["Items"]) == 2
+    with aws_error("BadRequestException", status=400):
+        apigw.delete_deployment(ApiId=api_id, DeploymentId=apigw.get_stage(ApiId=api_id, StageName="prod")["DeploymentId"])
+    apigw.delete_deployment(ApiId=api_id, DeploymentId=deployment["DeploymentId"])
+    with aws_error("NotFoundException", status=404):
+        apigw.get_deployment(ApiId=api_id, DeploymentId=deployment["DeploymentId"])

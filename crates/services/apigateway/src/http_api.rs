@@ -357,7 +357,26 @@ impl HttpApis {
             if let Some(preflight) = cors.as_ref().and_then(|c| c.preflight(&req, 204)) {
                 return preflight;
             }
-            let Some(matched) = select_route(&snap.routes, &req.method, &route_path) else {
+            // An auto-deployed stage serves the API as it is; another, its deployment.
+            let deployed;
+            let (routes, integrations, authorizers) = if stage.auto_deploy == Some(true) {
+                (&snap.routes, &snap.integrations, &snap.authorizers)
+            } else {
+                let record = stage.deployment_id.as_deref().and_then(|id| {
+                    self.store
+                        .read(|r| storage::get_deployment(r, &snap.owner, &api_id, id))
+                        .ok()
+                        .flatten()
+                });
+                match record {
+                    Some(d) => {
+                        deployed = d;
+                        (&deployed.routes, &deployed.integrations, &deployed.authorizers)
+                    }
+                    None => return not_found(),
+                }
+            };
+            let Some(matched) = select_route(routes, &req.method, &route_path) else {
                 return not_found();
             };
             let integration = matched
@@ -366,7 +385,7 @@ impl HttpApis {
                 .as_deref()
                 .and_then(|t| t.strip_prefix("integrations/"))
                 .and_then(|id| {
-                    snap.integrations
+                    integrations
                         .iter()
                         .find(|i| i.integration_id.as_deref() == Some(id))
                 });
@@ -409,7 +428,7 @@ impl HttpApis {
                 ..v2::EventContext::default()
             };
             let authorizer = matched.route.authorizer_id.as_deref().and_then(|id| {
-                snap.authorizers
+                authorizers
                     .iter()
                     .find(|a| a.authorizer_id.as_deref() == Some(id))
             });

@@ -10,7 +10,7 @@ use nimbus_store::Store;
 
 use crate::generated::apigatewayv2::{self as gen, *};
 use crate::storage;
-use crate::v2::{apis, authorizers, domains, integrations, routes, stages};
+use crate::v2::{apis, authorizers, deployments, domains, integrations, routes, stages};
 
 /// The `apigatewayv2` API (restJson1 under `/v2/apis`).
 pub struct ApiGatewayV2 {
@@ -126,6 +126,10 @@ impl ApiGatewayV2Api for ApiGatewayV2 {
         get_stages(GetStagesRequest) -> GetStagesResponse => stages::list;
         update_stage(UpdateStageRequest) -> UpdateStageResponse => stages::update;
         delete_stage(DeleteStageRequest) -> () => stages::delete;
+        create_deployment(CreateDeploymentRequest) -> CreateDeploymentResponse => deployments::create;
+        get_deployment(GetDeploymentRequest) -> GetDeploymentResponse => deployments::get;
+        get_deployments(GetDeploymentsRequest) -> GetDeploymentsResponse => deployments::list;
+        delete_deployment(DeleteDeploymentRequest) -> () => deployments::delete;
         create_authorizer(CreateAuthorizerRequest) -> CreateAuthorizerResponse => authorizers::create;
         get_authorizer(GetAuthorizerRequest) -> GetAuthorizerResponse => authorizers::get;
         get_authorizers(GetAuthorizersRequest) -> GetAuthorizersResponse => authorizers::list;

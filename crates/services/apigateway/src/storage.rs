@@ -7,6 +7,7 @@
 //! | `apigw.integrations`    | account \0 region \0 api id \0 int. id   | `Integration` JSON |
 //! | `apigw.stages`          | account \0 region \0 api id \0 stage     | `Stage` JSON       |
 //! | `apigw.authorizers`     | account \0 region \0 api id \0 auth. id  | `Authorizer` JSON  |
+//! | `apigw.deployments`     | account \0 region \0 api id \0 dep. id   | [`DeploymentRecord`] JSON |
 //! | `apigw.api_ids`         | api id                                   | [`ApiOwner`] JSON  |
 //!
 //! Records are the model's own shapes, so the API answers them as stored. API ids are unique
@@ -25,6 +26,7 @@ pub const INTEGRATIONS: Tree = Tree("apigw.integrations");
 pub const STAGES: Tree = Tree("apigw.stages");
 pub const API_IDS: Tree = Tree("apigw.api_ids");
 pub const AUTHORIZERS: Tree = Tree("apigw.authorizers");
+pub const DEPLOYMENTS: Tree = Tree("apigw.deployments");
 
 pub type Result<T> = std::result::Result<T, AwsError>;
 
@@ -111,7 +113,7 @@ pub fn list_apis(r: &dyn Read, o: &ApiOwner) -> Result<Vec<Api>> {
 
 /// Deletes an API and everything under it.
 pub fn delete_api(w: &mut dyn Write, o: &ApiOwner, api_id: &str) -> Result<bool> {
-    for tree in [ROUTES, INTEGRATIONS, STAGES, AUTHORIZERS] {
+    for tree in [ROUTES, INTEGRATIONS, STAGES, AUTHORIZERS, DEPLOYMENTS] {
         w.delete_range(tree, &children(o, api_id))?;
     }
     w.delete(API_IDS, api_id.as_bytes())?;
@@ -268,4 +270,41 @@ pub fn delete_authorizer(w: &mut dyn Write, o: &ApiOwner, api_id: &str, id: &str
 
 pub fn list_authorizers(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<Authorizer>> {
     scan(r, AUTHORIZERS, &children(o, api_id))
+}
+
+/// A deployment: what the API's routes, integrations and authorizers were when it was made.
+/// Stages without auto-deploy serve their deployment's snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    pub deployment: crate::generated::apigatewayv2::Deployment,
+    pub routes: Vec<Route>,
+    pub integrations: Vec<Integration>,
+    pub authorizers: Vec<Authorizer>,
+}
+
+pub fn put_deployment(
+    w: &mut dyn Write,
+    o: &ApiOwner,
+    api_id: &str,
+    d: &DeploymentRecord,
+) -> Result<()> {
+    let id = d.deployment.deployment_id.clone().unwrap_or_default();
+    put(w, DEPLOYMENTS, &child_key(o, api_id, &id), d)
+}
+
+pub fn get_deployment(
+    r: &dyn Read,
+    o: &ApiOwner,
+    api_id: &str,
+    id: &str,
+) -> Result<Option<DeploymentRecord>> {
+    get(r, DEPLOYMENTS, &child_key(o, api_id, id))
+}
+
+pub fn delete_deployment(w: &mut dyn Write, o: &ApiOwner, api_id: &str, id: &str) -> Result<bool> {
+    Ok(w.delete(DEPLOYMENTS, &child_key(o, api_id, id))?)
+}
+
+pub fn list_deployments(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Vec<DeploymentRecord>> {
+    scan(r, DEPLOYMENTS, &children(o, api_id))
 }

@@ -2,6 +2,7 @@
 
 pub mod apis;
 pub mod authorizers;
+pub mod deployments;
 pub mod domains;
 pub mod integrations;
 pub mod routes;

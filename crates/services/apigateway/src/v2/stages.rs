@@ -1,5 +1,5 @@
-//! CreateStage, GetStage, GetStages, UpdateStage, DeleteStage. Every stage serves the API's
-//! current routes (as an auto-deployed stage does); deployments are not kept yet.
+//! CreateStage, GetStage, GetStages, UpdateStage, DeleteStage. An auto-deployed stage serves
+//! the API as it is; another serves its deployment (see `deployments.rs`).
 
 use std::collections::BTreeMap;
 
@@ -132,6 +132,9 @@ pub async fn update(
         }
         if let Some(v) = input.access_log_settings {
             stage.access_log_settings = Some(v);
+        }
+        if let Some(v) = input.deployment_id {
+            stage.deployment_id = Some(v);
         }
         stage.last_updated_date = Some(now());
         storage::put_stage(w, &owner, &input.api_id, &stage)?;
