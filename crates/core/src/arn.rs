@@ -87,6 +87,34 @@ impl Arn {
         Arn::new("lambda", region, account, resource)
     }
 
+    /// `arn:aws:iam::<account>:root`: an account as a principal.
+    pub fn iam_root(account: &str) -> Self {
+        Arn::new("iam", "", account, "root")
+    }
+
+    /// `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD><path>`: what an API
+    /// Gateway authorizer's policy names.
+    pub fn execute_api(
+        region: &str,
+        account: &str,
+        api_id: &str,
+        stage: &str,
+        method: &str,
+        path: &str,
+    ) -> Self {
+        Arn::new(
+            "execute-api",
+            region,
+            account,
+            format!("{api_id}/{stage}/{method}{path}"),
+        )
+    }
+
+    /// `arn:aws:apigateway:<region>::/domainnames/<name>`
+    pub fn apigateway_domain_name(region: &str, name: &str) -> Self {
+        Arn::new("apigateway", region, "", format!("/domainnames/{name}"))
+    }
+
     /// Parses `arn:<partition>:<service>:<region>:<account>:<resource>`.
     pub fn parse(s: &str) -> Option<Arn> {
         let mut parts = s.splitn(6, ':');

@@ -85,6 +85,14 @@ impl Civil {
         )
     }
 
+    /// `2015-05-11T21:21:33Z` — ISO 8601 to the second, as API Gateway writes its dates.
+    pub fn iso8601_seconds(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+
     /// `2015-05-11T21:21:33.291Z` — ISO 8601 as XML protocols and event payloads write it.
     pub fn iso8601(&self) -> String {
         format!("{}Z", self.stream_label())

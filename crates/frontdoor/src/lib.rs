@@ -44,12 +44,31 @@ impl HttpRequest {
 
     /// The Host header without its port.
     pub fn host(&self) -> &str {
-        let host = self.header("host").unwrap_or_default();
-        match host.rsplit_once(':') {
-            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => host,
-        }
+        without_port(self.header("host").unwrap_or_default())
     }
+}
+
+/// `host:port` → `host`.
+pub fn without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// The base URL of a front door's host name on nimbus's own port: `endpoint_url` is nimbus's
+/// address (`http://127.0.0.1:4566`), `host` a `*.localhost` name, which needs no DNS.
+pub fn local_url(endpoint_url: &str, host: &str) -> String {
+    let (scheme, rest) = endpoint_url
+        .split_once("://")
+        .unwrap_or(("http", endpoint_url));
+    let port = rest
+        .trim_end_matches('/')
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("4566");
+    format!("{scheme}://{host}:{port}")
 }
 
 /// An HTTP response from a front door.
@@ -171,6 +190,14 @@ mod tests {
         assert_eq!(r.host(), "abc.lambda-url.us-east-1.localhost");
         r.headers[0].1 = "[::1]".into();
         assert_eq!(r.host(), "[::1]");
+        assert_eq!(
+            local_url("http://127.0.0.1:4599", "a.localhost"),
+            "http://a.localhost:4599"
+        );
+        assert_eq!(
+            local_url("http://localhost/", "a.localhost"),
+            "http://a.localhost:4566"
+        );
     }
 
     #[test]

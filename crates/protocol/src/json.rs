@@ -81,6 +81,21 @@ pub fn encode<T: Serialize>(output: &T) -> Result<Vec<u8>, AwsError> {
     })
 }
 
+/// `value` as another shape with the same wire members (a stored record as an operation's
+/// output, say), through its JSON form.
+pub fn reshape<T: DeserializeOwned>(value: &impl Serialize) -> Result<T, AwsError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|e| {
+            AwsError::new(
+                500,
+                "",
+                "InternalFailure",
+                format!("a stored record does not fit its output shape: {e}"),
+            )
+        })
+}
+
 fn missing_field(text: &str) -> Option<&str> {
     let rest = text.strip_prefix("missing field `")?;
     rest.split('`').next()

@@ -80,10 +80,7 @@ impl Registry {
             .and_then(|h| h.to_str().ok())
             .or_else(|| parts.uri.host())
             .unwrap_or_default();
-        let host = match host.rsplit_once(':') {
-            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => host,
-        };
+        let host = nimbus_frontdoor::without_port(host);
         let path = parts.uri.path();
         self.front_doors.iter().find(|d| d.claims(host, path))
     }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use nimbus_core::{ids, time::now_millis, RequestContext};
+use nimbus_core::{ids, time::now_millis, Arn, RequestContext};
 use nimbus_frontdoor::{cors::Cors, v1, v2, BoxFuture, FrontDoor, HttpRequest, HttpResponse};
 use nimbus_lambda::engine::Outcome;
 use nimbus_lambda::{invoke, Lambda};
@@ -509,10 +509,16 @@ impl HttpApis {
         else {
             return;
         };
-        let Some(group) = destination.split(":log-group:").nth(1) else {
+        let Some(group) = Arn::parse(destination).and_then(|a| {
+            Some(
+                a.resource
+                    .strip_prefix("log-group:")?
+                    .trim_end_matches(":*")
+                    .to_string(),
+            )
+        }) else {
             return;
         };
-        let group = group.trim_end_matches(":*").to_string();
         let now = now_millis();
         let status = resp.status.to_string();
         let length = resp.body.len().to_string();
@@ -583,10 +589,15 @@ impl HttpApis {
                 }
             }
         }
-        let route_arn = format!(
-            "arn:aws:execute-api:{}:{}:{}/{}/{}{}",
-            owner.region, owner.account, context.api_id, context.stage, req.method, route_path
-        );
+        let route_arn = Arn::execute_api(
+            &owner.region,
+            &owner.account,
+            &context.api_id,
+            &context.stage,
+            &req.method,
+            route_path,
+        )
+        .to_string();
         let event = crate::authorize::event(a, req, context, &route_arn, &identity);
         let function = function_of(a.authorizer_uri.as_deref().unwrap_or_default()).to_string();
         let ctx = RequestContext::internal(&owner.account, &owner.region);

@@ -50,13 +50,10 @@ impl ApiGatewayV2 {
 
     /// `http://<api-id>.execute-api.localhost:4566`: `*.localhost` needs no DNS.
     pub fn api_endpoint(&self, api_id: &str) -> String {
-        let port = self
-            .endpoint_url
-            .rsplit_once(':')
-            .map(|(_, p)| p.trim_end_matches('/'))
-            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-            .unwrap_or("4566");
-        format!("http://{api_id}.execute-api.localhost:{port}")
+        nimbus_frontdoor::local_url(
+            &self.endpoint_url,
+            &format!("{api_id}.execute-api.localhost"),
+        )
     }
 }
 

@@ -246,13 +246,7 @@ fn forbidden() -> HttpResponse {
 fn iam_caller(req: &HttpRequest) -> Option<serde_json::Value> {
     let auth = req.header("authorization")?;
     let cred = nimbus_protocol::sigv4::parse_authorization(auth)?;
-    let account = if cred.access_key_id.len() == 12
-        && cred.access_key_id.bytes().all(|b| b.is_ascii_digit())
-    {
-        cred.access_key_id.clone()
-    } else {
-        nimbus_core::DEFAULT_ACCOUNT.to_string()
-    };
+    let account = nimbus_core::context::account_for_access_key(&cred.access_key_id);
     Some(serde_json::json!({
         "iam": {
             "accessKey": cred.access_key_id,
@@ -260,7 +254,7 @@ fn iam_caller(req: &HttpRequest) -> Option<serde_json::Value> {
             "callerId": cred.access_key_id,
             "cognitoIdentity": null,
             "principalOrgId": null,
-            "userArn": format!("arn:aws:iam::{account}:root"),
+            "userArn": nimbus_core::Arn::iam_root(&account).to_string(),
             "userId": cred.access_key_id,
         }
     }))

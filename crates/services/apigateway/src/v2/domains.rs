@@ -45,10 +45,9 @@ pub async fn create(
         .collect();
     let domain = DomainName {
         api_mapping_selection_expression: Some("$request.basepath".into()),
-        domain_name_arn: Some(format!(
-            "arn:aws:apigateway:{}::/domainnames/{}",
-            ctx.region, input.domain_name
-        )),
+        domain_name_arn: Some(
+            nimbus_core::Arn::apigateway_domain_name(&ctx.region, &input.domain_name).to_string(),
+        ),
         domain_name: input.domain_name,
         domain_name_configurations: Some(configurations),
         routing_mode: Some(

@@ -11,7 +11,6 @@ pub mod stages;
 use nimbus_core::time::{now_millis, Civil};
 use nimbus_protocol::AwsError;
 use nimbus_store::Read;
-use serde::{de::DeserializeOwned, Serialize};
 
 use crate::generated::apigatewayv2::{Api, ErrorCode};
 use crate::storage::{self, ApiOwner};
@@ -20,11 +19,7 @@ pub type Result<T> = std::result::Result<T, AwsError>;
 
 /// `2026-12-01T10:00:00Z`, as API Gateway writes its dates.
 pub(crate) fn now() -> String {
-    let c = Civil::from_millis(now_millis());
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    Civil::from_millis(now_millis()).iso8601_seconds()
 }
 
 /// An id as API Gateway makes them: lower-case letters and digits.
@@ -54,9 +49,4 @@ pub(crate) fn require_api(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Ap
     })
 }
 
-/// The same record in another of the model's shapes (they share their members).
-pub(crate) fn shaped<T: DeserializeOwned>(value: &impl Serialize) -> Result<T> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|e| AwsError::new(500, "", "InternalServerError", format!("a record: {e}")))
-}
+pub(crate) use nimbus_protocol::json::reshape as shaped;

@@ -16,7 +16,7 @@ fn principal(p: &str) -> Value {
     } else if p.ends_with(".amazonaws.com") || p.ends_with(".amazonaws.com.cn") {
         json!({ "Service": p })
     } else if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-        json!({ "AWS": format!("arn:aws:iam::{p}:root") })
+        json!({ "AWS": nimbus_core::Arn::iam_root(p).to_string() })
     } else {
         json!({ "AWS": p })
     }

@@ -5,7 +5,6 @@
 use nimbus_core::time::{now_millis, Civil};
 use nimbus_core::{ids, RequestContext};
 use nimbus_store::Read;
-use serde::de::DeserializeOwned;
 
 use super::Lambda;
 use crate::errors::{conflict, not_found, validation, Result};
@@ -55,26 +54,15 @@ fn require_target(r: &dyn Read, scope: &[u8], f: &FunctionRef) -> Result<()> {
 /// The URL of a function URL id: `http://<id>.lambda-url.<region>.localhost:<port>/`, which
 /// needs no DNS (`*.localhost` resolves to loopback).
 fn url_of(lambda: &Lambda, url_id: &str, region: &str) -> String {
-    let endpoint = lambda.config.endpoint_url.as_str();
-    let scheme = endpoint.split("://").next().unwrap_or("http");
-    let port = endpoint
-        .rsplit_once(':')
-        .map(|(_, p)| p.trim_end_matches('/'))
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or("4566");
-    format!("{scheme}://{url_id}.lambda-url.{region}.localhost:{port}/")
+    let host = format!("{url_id}.lambda-url.{region}.localhost");
+    nimbus_frontdoor::local_url(&lambda.config.endpoint_url, &host) + "/"
 }
 
 fn now() -> String {
     Civil::from_millis(now_millis()).iso8601()
 }
 
-/// The same configuration in another of the model's shapes (they share their members).
-fn shaped<T: DeserializeOwned>(c: &FunctionUrlConfig) -> Result<T> {
-    serde_json::to_value(c)
-        .and_then(serde_json::from_value)
-        .map_err(|e| ErrorCode::ServiceException.error(format!("a URL configuration: {e}")))
-}
+use nimbus_protocol::json::reshape as shaped;
 
 pub async fn create(
     lambda: &Lambda,
