@@ -13,6 +13,11 @@ For each JSON-protocol service it writes one module with:
   `dispatch()` that decodes the request body into the operation's input and encodes the output;
 - an enum of the service's modeled errors with their HTTP status codes;
 - `OPERATIONS`: every operation name, for the compatibility matrix.
+
+A query-protocol (awsQuery) service gets the same shapes, validation, trait and error table, with
+`from_query()` reading each input shape from the decoded form and `to_xml()` writing each output
+shape, a `dispatch()` over the `Action` that wraps the result in `<{Action}Response>`, and its
+errors under their `awsQueryError` codes (`LoadBalancerNotFound`, not the shape name).
 """
 import json
 import pathlib
@@ -49,6 +54,18 @@ SERVICES = [
         "external": {},
     },
     {
+        "model": "models/apigateway-2015-07-09.json",
+        "out": "crates/services/apigateway/src/generated/apigateway.rs",
+        "trait": "ApiGatewayApi",
+        "external": {},
+    },
+    {
+        "model": "models/elbv2-2015-12-01.json",
+        "out": "crates/services/elbv2/src/generated/elbv2.rs",
+        "trait": "Elbv2Api",
+        "external": {},
+    },
+    {
         "model": "models/logs-2014-03-28.json",
         "out": "crates/services/logs/src/generated/logs.rs",
         "trait": "LogsApi",
@@ -67,6 +84,9 @@ PATTERNS = {
     # CloudWatch Logs group and stream names.
     "[\\.\\-_/#A-Za-z0-9]+": "|s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b\".-_/#\".contains(&b))",
     "[^:*]*": "|s: &str| !s.contains(':') && !s.contains('*')",
+    # Elastic Load Balancing: fixed-response status codes and target group attribute keys.
+    "^(2|4|5)\\d\\d$": "|s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) && matches!(s.as_bytes()[0], b'2' | b'4' | b'5')",
+    "^[a-zA-Z0-9._]+$": "|s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')",
 }
 
 
@@ -163,6 +183,9 @@ class Gen:
 
     def is_rest(self):
         return self.model["metadata"]["protocol"] == "rest-json"
+
+    def is_query(self):
+        return self.model["metadata"]["protocol"] == "query"
 
     def bound(self, shape_name, member):
         """Whether a member of an operation's input or output travels outside the JSON body."""
@@ -307,6 +330,9 @@ class Gen:
                     value = getter
                 elif t == "list":
                     value = f'req.query_all("{wire}")'
+                elif t == "map":
+                    # A map bound to the query string takes every parameter (ImportRestApi's).
+                    value = "Some(req.query.iter().cloned().collect()).filter(|m: &std::collections::BTreeMap<String, String>| !m.is_empty())"
                 elif t == "timestamp":
                     value = f'parse_bound::<f64>({getter}, "{member}")?'
                 else:
@@ -441,6 +467,211 @@ class Gen:
         out.append("}")
         return "\n".join(out)
 
+    # ---- awsQuery ------------------------------------------------------------------------
+    def reach_from(self, roots):
+        """The structures reachable from `roots` (shape names)."""
+        seen, stack = set(), list(roots)
+        while stack:
+            n = stack.pop()
+            if n in seen or n in self.external:
+                continue
+            seen.add(n)
+            s = self.shapes[n]
+            if s["type"] == "structure":
+                stack.extend(m["shape"] for m in s["members"].values())
+            elif s["type"] == "list":
+                stack.append(s["member"]["shape"])
+            elif s["type"] == "map":
+                stack.append(s["value"]["shape"])
+        return {n for n in seen if self.shapes[n]["type"] == "structure"}
+
+    def member_key(self, member, m):
+        """The form key (and XML element) of a structure member. A flattened list is named by its
+        member's locationName when it has one (botocore replaces the last key segment)."""
+        s = self.shapes[m["shape"]]
+        if s["type"] == "list" and s.get("flattened") and s["member"].get("locationName"):
+            return s["member"]["locationName"]
+        return m.get("locationName", member)
+
+    def q_decode(self, shape_name, node, path, depth):
+        """A Rust expression reading a value of `shape_name` from `node` (a `&Params`); `path` is
+        an expression of the member's path in validation messages."""
+        if shape_name in self.external:
+            raise ValueError(f"external shapes are not supported in query models ({shape_name})")
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "string":
+            return f"query::string({node})"
+        if t in ("integer", "long", "double", "float"):
+            return f"query::number::<{self.rust_type(shape_name)}>({node}, &{path})?"
+        if t == "boolean":
+            return f"query::boolean({node}, &{path})?"
+        if t == "timestamp":
+            if self.rust_type(shape_name) == "String":
+                return f"query::string({node})"
+            return f"query::timestamp({node}, &{path})?"
+        if t == "blob":
+            return f"query::blob({node}, &{path})?"
+        if t == "structure":
+            return f"{shape_name}::from_query({node}, &{path}, v)?"
+        i, e = f"i{depth}", f"e{depth}"
+        if t == "list":
+            member = "None" if s.get("flattened") else f'Some("{s["member"].get("locationName", "member")}")'
+            inner = self.q_decode(s["member"]["shape"], e, f'format!("{{}}.{{}}.member", {path}, {i} + 1)', depth + 1)
+            return (f"{{ let mut items = Vec::new(); for ({i}, {e}) in query::elements({node}, {member}).into_iter().enumerate() "
+                    f"{{ items.push({inner}); }} items }}")
+        if t == "map":
+            entry = "None" if s.get("flattened") else 'Some("entry")'
+            key = s["key"].get("locationName", "key")
+            value = s["value"].get("locationName", "value")
+            inner = self.q_decode(s["value"]["shape"], f"x{depth}", f'format!("{{}}.{{}}.member", {path}, k{depth})', depth + 1)
+            return (f"{{ let mut items = std::collections::BTreeMap::new(); for {e} in query::elements({node}, {entry}) "
+                    f'{{ let k{depth} = {e}.get("{key}").map(query::string).unwrap_or_default(); '
+                    f'if let Some(x{depth}) = {e}.get("{value}") {{ let value = {inner}; items.insert(k{depth}, value); }} }} items }}')
+        raise ValueError(f"unhandled shape type {t} ({shape_name})")
+
+    def from_query(self, name):
+        s = self.shapes[name]
+        required = set(s.get("required", []))
+        lines = [f"impl {name} {{",
+                 "    /// Reads this shape from the decoded form at `p`; absent required members are",
+                 "    /// reported to `v` (and left at their defaults).",
+                 "    pub fn from_query(p: &Params, path: &str, v: &mut Violations) -> Result<Self, AwsError> {",
+                 f"        let mut out = {name}::default();"]
+        for member, m in s["members"].items():
+            field = snake(member)
+            mpath = f'join(path, "{lower_camel(member)}")'
+            value = self.q_decode(m["shape"], "x", mpath, 0)
+            if self.shapes[m["shape"]]["type"] == "structure" and self.reaches(m["shape"], name):
+                value = f"Box::new({value})"
+            key = self.member_key(member, m)
+            if member in required:
+                lines.append(f'        match p.get("{key}") {{ Some(x) => out.{field} = {value}, None => v.fail_null(&{mpath}) }}')
+            else:
+                lines.append(f'        if let Some(x) = p.get("{key}") {{ out.{field} = Some({value}); }}')
+        lines += ["        Ok(out)", "    }", "}", ""]
+        return "\n".join(lines)
+
+    def q_encode(self, shape_name, expr, tag, depth):
+        """Rust statements writing `expr` (a reference to a value of `shape_name`) as `<tag>`."""
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "string" or (t == "timestamp" and self.rust_type(shape_name) == "String"):
+            return f'w.text("{tag}", {expr});'
+        if t in ("integer", "long"):
+            return f'w.text("{tag}", &{expr}.to_string());'
+        if t in ("double", "float"):
+            return f'w.text("{tag}", &query::double_text(*{expr}));'
+        if t == "boolean":
+            return f'w.text("{tag}", if *{expr} {{ "true" }} else {{ "false" }});'
+        if t == "timestamp":
+            return f'w.text("{tag}", &query::timestamp_text(*{expr}));'
+        if t == "blob":
+            return f'w.text("{tag}", &nimbus_protocol::blob::encode_base64(&{expr}.0));'
+        if t == "structure":
+            return f'w.start("{tag}"); {expr}.to_xml(w); w.end("{tag}");'
+        e = f"e{depth}"
+        if t == "list":
+            if s.get("flattened"):
+                return f"for {e} in {expr}.iter() {{ {self.q_encode(s['member']['shape'], e, tag, depth + 1)} }}"
+            inner = self.q_encode(s["member"]["shape"], e, s["member"].get("locationName", "member"), depth + 1)
+            return f'w.start("{tag}"); for {e} in {expr}.iter() {{ {inner} }} w.end("{tag}");'
+        if t == "map":
+            key = s["key"].get("locationName", "key")
+            value = self.q_encode(s["value"]["shape"], e, s["value"].get("locationName", "value"), depth + 1)
+            pair = f'w.text("{key}", k{depth}); {value}'
+            if s.get("flattened"):
+                return f'for (k{depth}, {e}) in {expr}.iter() {{ w.start("{tag}"); {pair} w.end("{tag}"); }}'
+            return (f'w.start("{tag}"); for (k{depth}, {e}) in {expr}.iter() '
+                    f'{{ w.start("entry"); {pair} w.end("entry"); }} w.end("{tag}");')
+        raise ValueError(f"unhandled shape type {t} ({shape_name})")
+
+    def to_xml(self, name):
+        s = self.shapes[name]
+        required = set(s.get("required", []))
+        lines = [f"impl {name} {{",
+                 "    /// Writes this shape's members as XML elements.",
+                 "    pub fn to_xml(&self, w: &mut XmlWriter) {"]
+        for member, m in s["members"].items():
+            field = snake(member)
+            key = self.member_key(member, m)
+            if member in required:
+                lines.append(f"        {{ let x = &self.{field}; {self.q_encode(m['shape'], 'x', key, 0)} }}")
+            else:
+                lines.append(f"        if let Some(x) = &self.{field} {{ {self.q_encode(m['shape'], 'x', key, 0)} }}")
+        lines += ["    }", "}", ""]
+        return "\n".join(lines)
+
+    def render_query(self, ops):
+        trait = self.spec["trait"]
+        out = []
+        inputs = self.reach_from(op["input"]["shape"] for op in ops.values() if "input" in op)
+        outputs = self.reach_from(op["output"]["shape"] for op in ops.values() if "output" in op)
+        for name in sorted(inputs):
+            out.append(self.from_query(name))
+        for name in sorted(outputs):
+            out.append(self.to_xml(name))
+        out.append("/// Every operation of the service, in model order.")
+        out.append("pub const OPERATIONS: &[&str] = &[")
+        out += [f'    "{name}",' for name in ops]
+        out.append("];")
+        out.append("")
+        out.append("/// One method per operation. Unimplemented operations answer the protocol's")
+        out.append("/// not-implemented error; implementations override what they serve.")
+        out.append(f"pub trait {trait}: Send + Sync {{")
+        for name, op in ops.items():
+            in_ty = op.get("input", {}).get("shape") or "()"
+            out_ty = op.get("output", {}).get("shape") or "()"
+            out.append(f"    fn {snake(name)}(&self, _ctx: &RequestContext, _input: {in_ty}) -> Result<{out_ty}, AwsError> {{")
+            out.append(f'        Err(AwsError::not_implemented("{name}"))')
+            out.append("    }")
+        out.append("}")
+        out.append("")
+        out.append("/// Reads the input of `action` from the decoded form, validates it, calls the service and")
+        out.append("/// writes the `<{action}Response>` document.")
+        out.append(f"pub fn dispatch<S: {trait} + ?Sized>(service: &S, ctx: &RequestContext, action: &str, params: &Params) -> Result<Vec<u8>, AwsError> {{")
+        out.append("    match action {")
+        for name, op in ops.items():
+            fn = snake(name)
+            inp = op.get("input", {}).get("shape")
+            out.append(f'        "{name}" => {{')
+            if inp:
+                out.append("            let mut v = Violations::default();")
+                out.append(f'            let input = {inp}::from_query(params, "", &mut v)?;')
+                out.append('            input.validate_into("", &mut v);')
+                out.append("            v.into_result().map_err(query::validation_error)?;")
+            else:
+                out.append("            let input = ();")
+            output = op.get("output")
+            if not output:
+                out.append(f"            service.{fn}(ctx, input)?;")
+                out.append(f'            Ok(query::response("{name}", XML_NAMESPACE, &ctx.request_id, |_| {{}}))')
+            else:
+                out.append(f"            let output = service.{fn}(ctx, input)?;")
+                wrapper = output.get("resultWrapper")
+                if wrapper:
+                    body = f'w.start("{wrapper}"); output.to_xml(w); w.end("{wrapper}");'
+                else:
+                    body = "output.to_xml(w);"
+                out.append(f'            Ok(query::response("{name}", XML_NAMESPACE, &ctx.request_id, |w| {{ {body} }}))')
+            out.append("        }")
+        out.append("        _ => Err(query::invalid_action(action)),")
+        out.append("    }")
+        out.append("}")
+        out.append("")
+        out.append("/// Which operations `service` serves: each is called once with a default input and counts")
+        out.append("/// as served unless it answers NotImplementedException. Feeds docs/compatibility.md; run it")
+        out.append("/// on a throwaway service, since served operations really run.")
+        out.append(f"pub fn served_operations<S: {trait} + ?Sized>(service: &S, ctx: &RequestContext) -> Vec<(&'static str, bool)> {{")
+        out.append("    let served = |answer: Result<(), AwsError>| !matches!(answer, Err(e) if e.code == \"NotImplementedException\");")
+        out.append("    vec![")
+        for name, op in ops.items():
+            arg = "Default::default()" if op.get("input") else "()"
+            out.append(f'        ("{name}", served(service.{snake(name)}(ctx, {arg}).map(|_| ()))),')
+        out.append("    ]")
+        out.append("}")
+        return "\n".join(out)
+
     def render(self):
         meta = self.model["metadata"]
         trait = self.spec["trait"]
@@ -454,7 +685,19 @@ class Gen:
             "use nimbus_protocol::{json, AwsError, Violations, join};",
             "",
         ]
-        if self.is_rest():
+        if self.is_query():
+            out += [
+                "use nimbus_protocol::query::{self, Params, XmlWriter};",
+                "",
+                f'/// The `xmlns` of this service\'s responses and errors.',
+                f'pub const XML_NAMESPACE: &str = "{meta["xmlNamespace"]}";',
+                f'/// The `Version` clients send with every action.',
+                f'pub const API_VERSION: &str = "{meta["apiVersion"]}";',
+                "/// Query errors carry a bare code in `<Code>`.",
+                'pub const ERROR_NAMESPACE: &str = "";',
+                "",
+            ]
+        elif self.is_rest():
             out += [
                 "use nimbus_protocol::rest::{self, parse_bound, RestRequest, RestResponse};",
                 "",
@@ -492,7 +735,10 @@ class Gen:
         out.append("    pub fn as_str(self) -> &'static str {")
         out.append("        match self {")
         for e in errors:
-            out.append(f'            ErrorCode::{e} => "{e}",')
+            code = e
+            if self.is_query():
+                code = (self.shapes[e].get("error") or {}).get("code", e)
+            out.append(f'            ErrorCode::{e} => "{code}",')
         out.append("        }")
         out.append("    }")
         out.append("")
@@ -527,6 +773,9 @@ class Gen:
         ops = self.model["operations"]
         if self.is_rest():
             out.append(self.render_rest(ops))
+            return "\n".join(out) + "\n"
+        if self.is_query():
+            out.append(self.render_query(ops))
             return "\n".join(out) + "\n"
         out.append("/// Every operation of the service, in model order.")
         out.append("pub const OPERATIONS: &[&str] = &[")

@@ -24,6 +24,8 @@ MODELS = {
     "lambda-2015-03-31.json": "botocore/data/lambda/2015-03-31/service-2.json.gz",
     "logs-2014-03-28.json": "botocore/data/logs/2014-03-28/service-2.json.gz",
     "apigatewayv2-2018-11-29.json": "botocore/data/apigatewayv2/2018-11-29/service-2.json.gz",
+    "apigateway-2015-07-09.json": "botocore/data/apigateway/2015-07-09/service-2.json.gz",
+    "elbv2-2015-12-01.json": "botocore/data/elbv2/2015-12-01/service-2.json.gz",
 }
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

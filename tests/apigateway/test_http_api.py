@@ -334,12 +334,16 @@ def test_lambda_authorizer_with_an_iam_policy(apigw, make_api, make_function, se
                                 AuthorizerPayloadFormatVersion="1.0", EnableSimpleResponses=True)
 
 
-def test_jwt_authorizer_checks_issuer_audience_and_expiry(apigw, make_api, make_function, server):
-    import base64 as b64
+@pytest.fixture
+def issuer():
+    from jwt_issuer import Issuer
+    running = Issuer()
+    yield running
+    running.close()
 
-    def token(claims):
-        part = lambda d: b64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")  # noqa: E731
-        return f"{part({'alg': 'RS256'})}.{part(claims)}.signature"
+
+def test_jwt_authorizer_checks_signature_issuer_audience_and_expiry(apigw, make_api, make_function, server, issuer):
+    from jwt_issuer import sign as token
 
     name = make_function(ECHO_PY)
     api_id = make_api()["ApiId"]
@@ -347,11 +351,11 @@ def test_jwt_authorizer_checks_issuer_audience_and_expiry(apigw, make_api, make_
                                            IntegrationUri=function_arn(name), PayloadFormatVersion="2.0")
     auth = apigw.create_authorizer(ApiId=api_id, Name="jwt", AuthorizerType="JWT",
                                    IdentitySource=["$request.header.Authorization"],
-                                   JwtConfiguration={"Issuer": "https://issuer.example", "Audience": ["app"]})
+                                   JwtConfiguration={"Issuer": issuer.url, "Audience": ["app"]})
     apigw.create_route(ApiId=api_id, RouteKey="GET /me", Target=f"integrations/{integration['IntegrationId']}",
                        AuthorizationType="JWT", AuthorizerId=auth["AuthorizerId"])
     apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
-    good = {"iss": "https://issuer.example", "aud": "app", "sub": "u1", "exp": int(time.time()) + 60, "scope": "read"}
+    good = {"iss": issuer.url, "aud": "app", "sub": "u1", "exp": int(time.time()) + 60, "scope": "read"}
     r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(good)}"})
     assert r.status == 200
     jwt = json.loads(r.data)["requestContext"]["authorizer"]["jwt"]
@@ -360,6 +364,14 @@ def test_jwt_authorizer_checks_issuer_audience_and_expiry(apigw, make_api, make_
         r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(bad)}"})
         assert r.status == 401, bad
     assert call(server, api_id, "/me").status == 401
+    # Signed by no key the issuer publishes, or tampered with after signing.
+    r = call(server, api_id, "/me", headers={"Authorization": f"Bearer {token(good, kid='other-key')}"})
+    assert (r.status, json.loads(r.data)) == (401, {"message": "Unauthorized"})
+    header, _, signature = token(good).split(".")
+    forged = json.dumps({**good, "sub": "admin"}).encode()
+    import base64 as b64
+    forged_token = f"{header}.{b64.urlsafe_b64encode(forged).decode().rstrip('=')}.{signature}"
+    assert call(server, api_id, "/me", headers={"Authorization": f"Bearer {forged_token}"}).status == 401
 
 
 def test_http_proxy_integration(apigw, make_api, server):

@@ -115,6 +115,59 @@ impl Arn {
         Arn::new("apigateway", region, "", format!("/domainnames/{name}"))
     }
 
+    /// `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>`
+    pub fn elbv2_load_balancer(region: &str, account: &str, name: &str, id: &str) -> Self {
+        Arn::new(
+            "elasticloadbalancing",
+            region,
+            account,
+            format!("loadbalancer/app/{name}/{id}"),
+        )
+    }
+
+    /// `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`
+    pub fn elbv2_target_group(region: &str, account: &str, name: &str, id: &str) -> Self {
+        Arn::new(
+            "elasticloadbalancing",
+            region,
+            account,
+            format!("targetgroup/{name}/{id}"),
+        )
+    }
+
+    /// `arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb-name>/<lb-id>/<id>`
+    pub fn elbv2_listener(
+        region: &str,
+        account: &str,
+        lb_name: &str,
+        lb_id: &str,
+        id: &str,
+    ) -> Self {
+        Arn::new(
+            "elasticloadbalancing",
+            region,
+            account,
+            format!("listener/app/{lb_name}/{lb_id}/{id}"),
+        )
+    }
+
+    /// `arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb-name>/<lb-id>/<listener-id>/<id>`
+    pub fn elbv2_listener_rule(
+        region: &str,
+        account: &str,
+        lb_name: &str,
+        lb_id: &str,
+        listener_id: &str,
+        id: &str,
+    ) -> Self {
+        Arn::new(
+            "elasticloadbalancing",
+            region,
+            account,
+            format!("listener-rule/app/{lb_name}/{lb_id}/{listener_id}/{id}"),
+        )
+    }
+
     /// Parses `arn:<partition>:<service>:<region>:<account>:<resource>`.
     pub fn parse(s: &str) -> Option<Arn> {
         let mut parts = s.splitn(6, ':');
@@ -154,5 +207,17 @@ mod tests {
         assert_eq!(s, "arn:aws:dynamodb:eu-west-1:123456789012:table/Music");
         assert_eq!(Arn::parse(&s), Some(arn));
         assert_eq!(Arn::parse("nope"), None);
+    }
+
+    #[test]
+    fn load_balancer_arns() {
+        assert_eq!(
+            Arn::elbv2_listener_rule("us-east-1", "1", "web", "ab", "cd", "ef").to_string(),
+            "arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/web/ab/cd/ef"
+        );
+        assert_eq!(
+            Arn::elbv2_target_group("us-east-1", "1", "tg", "ab").to_string(),
+            "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg/ab"
+        );
     }
 }

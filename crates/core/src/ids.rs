@@ -29,6 +29,11 @@ pub fn hex(len: usize) -> String {
     random_from(b"0123456789abcdef", len)
 }
 
+/// `len` random decimal digits.
+pub fn digits(len: usize) -> String {
+    random_from(b"0123456789", len)
+}
+
 fn random_from(alphabet: &[u8], len: usize) -> String {
     (0..len)
         .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)

@@ -99,6 +99,69 @@ impl Civil {
     }
 }
 
+/// Parses an ISO 8601 instant as the query protocols send one (`2015-05-11T21:21:33Z`, with an
+/// optional fraction and a `Z` or `+hh:mm` offset) into milliseconds since the epoch.
+pub fn parse_iso8601_millis(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let field = |at: usize, len: usize| -> Option<i64> {
+        let digits = b.get(at..at + len)?;
+        digits.iter().all(u8::is_ascii_digit).then(|| {
+            digits
+                .iter()
+                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators.iter().any(|(i, c)| b.get(*i) != Some(c))
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+    {
+        return None;
+    }
+    let (year, month, day) = (field(0, 4)?, field(5, 2)?, field(8, 2)?);
+    let (hour, minute, second) = (field(11, 2)?, field(14, 2)?, field(17, 2)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        millis = format!("{:0<3}", &fraction[..digits.min(3)]).parse().ok()?;
+        rest = &fraction[digits..];
+    }
+    let offset_minutes = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return None,
+            };
+            let (h, m) = rest[1..].split_once(':').unwrap_or((&rest[1..], "00"));
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)
+        }
+    };
+    // Howard Hinnant's days-from-civil algorithm.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +181,25 @@ mod tests {
             Civil::from_millis(951_782_400_000).iso8601(),
             "2000-02-29T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn parses_iso8601() {
+        for ms in [0, 1_431_379_293_291, 951_782_400_000, 1_583_348_638_390] {
+            assert_eq!(
+                parse_iso8601_millis(&Civil::from_millis(ms).iso8601()),
+                Some(ms)
+            );
+        }
+        assert_eq!(
+            parse_iso8601_millis("2015-05-11T23:21:33+02:00"),
+            Some(1_431_379_293_000)
+        );
+        assert_eq!(
+            parse_iso8601_millis("2015-05-11T21:21:33.29Z"),
+            Some(1_431_379_293_290)
+        );
+        assert_eq!(parse_iso8601_millis("2015-13-11T21:21:33Z"), None);
+        assert_eq!(parse_iso8601_millis("yesterday"), None);
     }
 }

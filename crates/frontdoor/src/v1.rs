@@ -32,6 +32,29 @@ pub struct EventContext {
     pub authorizer: Option<Value>,
     /// HTTP APIs write `"version": "1.0"`; REST APIs write no version.
     pub http_api: bool,
+    /// A REST API's binary media types: the body is base64-encoded when the request's
+    /// Content-Type is one of them. None: when it is not text (HTTP APIs' rule).
+    pub binary_media_types: Option<Vec<String>>,
+    /// Members of `requestContext.identity` the front door knows (`apiKey`, `accessKey`, …).
+    pub identity: Map<String, Value>,
+}
+
+/// Whether `content_type` is one of `types` (`image/png`, `image/*`, `*/*`).
+pub fn is_binary_type(types: &[String], content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else {
+        return false;
+    };
+    let ct = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let (main, _) = ct.split_once('/').unwrap_or((&ct, ""));
+    types.iter().any(|t| {
+        let t = t.to_ascii_lowercase();
+        t == ct || t == "*/*" || t.strip_suffix("/*") == Some(main)
+    })
 }
 
 fn or_null(map: Map<String, Value>) -> Value {
@@ -65,13 +88,16 @@ pub fn event(req: &HttpRequest, c: &EventContext) -> Value {
         query.insert(k.clone(), Value::String(v.clone()));
         push(&mut multi_query, &k, &v);
     }
-    let identity = json!({
+    let mut identity = json!({
         "accessKey": null, "accountId": null, "caller": null,
         "cognitoAuthenticationProvider": null, "cognitoAuthenticationType": null,
         "cognitoIdentityId": null, "cognitoIdentityPoolId": null, "principalOrgId": null,
         "sourceIp": req.source_ip, "user": null,
         "userAgent": req.header("user-agent"), "userArn": null,
     });
+    if let Value::Object(map) = &mut identity {
+        map.extend(c.identity.clone());
+    }
     let civil = nimbus_core::time::Civil::from_millis(c.time_ms);
     let mut rc = Map::new();
     rc.insert("accountId".into(), json!(c.account_id));
@@ -92,7 +118,11 @@ pub fn event(req: &HttpRequest, c: &EventContext) -> Value {
     rc.insert("resourceId".into(), json!(c.resource_id));
     rc.insert("resourcePath".into(), json!(c.resource));
     rc.insert("stage".into(), json!(c.stage));
-    let text = is_text(req.header("content-type"), &req.body);
+    let content_type = req.header("content-type");
+    let text = match &c.binary_media_types {
+        Some(types) => !is_binary_type(types, content_type),
+        None => is_text(content_type, &req.body),
+    };
     let body = if req.body.is_empty() {
         Value::Null
     } else if text {

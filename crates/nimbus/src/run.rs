@@ -43,6 +43,8 @@ async fn run(args: ServeArgs) -> ExitCode {
     registry.add_json(Arc::new(DynamoDb::new(store.clone())));
     registry.add_json(Arc::new(DynamoDbStreams::new(store.clone())));
     registry.add_json(Arc::new(nimbus_logs::Logs::new(store.clone())));
+    let elbv2 = Arc::new(nimbus_elbv2::Elbv2::new(store.clone()));
+    registry.add_query(elbv2.clone());
 
     let addr = format!("{}:{}", args.host, args.port);
     let listener = match tokio::net::lookup_host(&addr).await.map(|mut a| a.next()) {
@@ -78,6 +80,19 @@ async fn run(args: ServeArgs) -> ExitCode {
         lambda.config.endpoint_url.clone(),
     ));
     registry.add_rest(apigateway.clone());
+    let rest_apis = Arc::new(nimbus_apigateway::ApiGateway::new(store.clone()));
+    registry.add_rest(rest_apis.clone());
+    // REST APIs first: they claim only the execute-api hosts of the REST API ids they know.
+    registry.add_front_door(Arc::new(nimbus_apigateway::RestApis::new(
+        store.clone(),
+        lambda.clone(),
+        rest_apis.ids(),
+    )));
+    registry.add_front_door(Arc::new(nimbus_elbv2::LoadBalancers::new(
+        store.clone(),
+        lambda.clone(),
+        elbv2.hosts(),
+    )));
     registry.add_front_door(Arc::new(nimbus_apigateway::HttpApis::new(
         store.clone(),
         lambda.clone(),

@@ -63,8 +63,23 @@ async fn compatibility_matrix_is_current() {
         .await,
     ));
     doc.push_str(&section(
+        "API Gateway (REST APIs)",
+        &nimbus_apigateway::generated::apigateway::served_operations(
+            &nimbus_apigateway::ApiGateway::new(store.clone()),
+            &ctx,
+        )
+        .await,
+    ));
+    doc.push_str(&section(
         "CloudWatch Logs",
-        &nimbus_logs::generated::logs::served_operations(&nimbus_logs::Logs::new(store), &ctx),
+        &nimbus_logs::generated::logs::served_operations(
+            &nimbus_logs::Logs::new(store.clone()),
+            &ctx,
+        ),
+    ));
+    doc.push_str(&section(
+        "Elastic Load Balancing v2",
+        &nimbus_elbv2::generated::elbv2::served_operations(&nimbus_elbv2::Elbv2::new(store), &ctx),
     ));
     let _ = std::fs::remove_dir_all(work);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compatibility.md");

@@ -10,11 +10,12 @@
 //! | awsJson1_1  | `X-Amz-Target: Prefix.Op`       | CloudWatch Logs| implemented (same codec, 1.1 content type) |
 //! | restJson1   | method + URI template           | Lambda         | implemented ([`rest`]) |
 //! | restXml     | method + URI template           | S3             | lands with S3 |
-//! | awsQuery    | form field `Action`             | SQS, SNS       | lands with SQS/SNS |
+//! | awsQuery    | SigV4 scope + form field `Action` | ELB v2       | implemented ([`query`]; SNS, IAM, STS to come) |
 
 pub mod blob;
 pub mod error;
 pub mod json;
+pub mod query;
 pub mod rest;
 pub mod sigv4;
 pub mod validation;

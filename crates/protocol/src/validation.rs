@@ -4,7 +4,12 @@ use crate::AwsError;
 
 /// Violations collected while validating one request.
 #[derive(Debug, Default)]
-pub struct Violations(Vec<String>);
+pub struct Violations {
+    messages: Vec<String>,
+    /// Paths already reported as null: a decoder that fills an absent required member with its
+    /// default (the query protocol's) must not have that default reported again.
+    nulls: Vec<String>,
+}
 
 /// `a.b` member paths as AWS writes them (`keySchema.1.member.attributeName`).
 pub fn join(path: &str, member: &str) -> String {
@@ -17,34 +22,42 @@ pub fn join(path: &str, member: &str) -> String {
 
 impl Violations {
     pub fn fail(&mut self, path: &str, value: &str, constraint: &str) {
-        self.0.push(format!(
+        let under_null = self.nulls.iter().any(|n| {
+            path.strip_prefix(n.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        });
+        if under_null {
+            return;
+        }
+        self.messages.push(format!(
             "Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"
         ));
     }
 
     /// A required member that is absent (a missing query parameter or header).
     pub fn fail_null(&mut self, path: &str) {
-        self.0.push(format!(
+        self.messages.push(format!(
             "Value null at '{path}' failed to satisfy constraint: Member must not be null"
         ));
+        self.nulls.push(path.to_string());
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
     }
 
     /// `Ok` when nothing failed; otherwise the ValidationException AWS sends:
     /// `1 validation error detected: ...` / `2 validation errors detected: ...; ...`.
     pub fn into_result(self) -> Result<(), AwsError> {
-        match self.0.len() {
+        match self.messages.len() {
             0 => Ok(()),
             1 => Err(AwsError::validation(format!(
                 "1 validation error detected: {}",
-                self.0[0]
+                self.messages[0]
             ))),
             n => Err(AwsError::validation(format!(
                 "{n} validation errors detected: {}",
-                self.0.join("; ")
+                self.messages.join("; ")
             ))),
         }
     }
@@ -67,6 +80,29 @@ mod tests {
         assert_eq!(
             e.message,
             "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"
+        );
+    }
+
+    #[test]
+    fn a_null_member_is_reported_once() {
+        let mut v = Violations::default();
+        v.fail_null("actions.1.member.type");
+        v.fail(
+            "actions.1.member.type",
+            "",
+            "Member must have length greater than or equal to 1",
+        );
+        v.fail(
+            "actions.1.member.typeName",
+            "",
+            "Member must have length greater than or equal to 1",
+        );
+        let e = v.into_result().expect_err("violations");
+        assert!(
+            e.message
+                .starts_with("2 validation errors detected: Value null at 'actions.1.member.type'"),
+            "{}",
+            e.message
         );
     }
 }

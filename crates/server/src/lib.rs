@@ -1,5 +1,6 @@
 //! The HTTP edge. One port serves every service: each request is routed by its `X-Amz-Target`,
-//! its SigV4 credential scope, or (for REST services) its method and path; decoded by the
+//! its SigV4 credential scope (with the form's `Action` for query services), or (for REST
+//! services) its method and path; decoded by the
 //! service's protocol; and answered in that protocol's format. Services never see HTTP, except
 //! front doors (function URLs, API Gateway, ...), which are HTTP by nature: they get the request
 //! as a typed `HttpRequest` from `front_door.rs`.
@@ -7,6 +8,7 @@
 mod admin;
 mod front_door;
 mod json_edge;
+mod query_edge;
 mod rest_edge;
 mod router;
 mod serve;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use nimbus_frontdoor::FrontDoor;
+use nimbus_protocol::query::QueryService;
 use nimbus_protocol::rest::{self, RestService, RouteMatch};
 use nimbus_protocol::JsonService;
 
@@ -18,6 +19,7 @@ pub struct Registry {
     json_by_target: HashMap<&'static str, Arc<dyn JsonService>>,
     json_by_signing_name: HashMap<&'static str, Arc<dyn JsonService>>,
     rest: Vec<Arc<dyn RestService>>,
+    query_by_signing_name: HashMap<&'static str, Arc<dyn QueryService>>,
     admin: Vec<(&'static str, AdminHandler)>,
     front_doors: Vec<Arc<dyn FrontDoor>>,
     names: Vec<&'static str>,
@@ -39,6 +41,8 @@ pub(crate) enum Route {
     /// A REST service's path space, but no operation of it (`true`: the path exists with
     /// another method).
     RestUnmatched(Arc<dyn RestService>, bool),
+    /// An awsQuery service, by the signing name; the operation is the body's `Action`.
+    Query(Arc<dyn QueryService>),
     /// Nothing nimbus runs matches; the text says what was seen.
     Unknown(String),
 }
@@ -62,6 +66,14 @@ impl Registry {
     pub fn add_rest(&mut self, service: Arc<dyn RestService>) {
         self.names.push(service.spec().name);
         self.rest.push(service);
+    }
+
+    /// An awsQuery service, addressed by its signing name (its `Action` travels in the body).
+    pub fn add_query(&mut self, service: Arc<dyn QueryService>) {
+        let spec = service.spec();
+        self.names.push(spec.name);
+        self.query_by_signing_name
+            .insert(spec.signing_name, service.clone());
     }
 
     /// Serves the plain HTTP requests `door` claims (function URLs, API Gateway, ...).
@@ -97,27 +109,33 @@ impl Registry {
             .find_map(|(prefix, h)| rest.strip_prefix(prefix).map(|r| (h, r.to_string())))
     }
 
-    /// The REST service a request is for: by its signing name, else the first whose routes
-    /// match the path (unsigned requests such as a browser's GET of a code URL).
+    /// The REST service a request is for: among those with its signing name (API Gateway's
+    /// `apigateway` and `apigatewayv2` share one) the one whose routes match, else the first
+    /// whose routes match the path (unsigned requests such as a browser's GET of a code URL).
     fn route_rest(&self, parts: &Parts, signing_service: Option<&str>) -> Option<Route> {
         let query = rest::parse_query(parts.uri.query());
         let method = parts.method.as_str();
         let path = parts.uri.path();
-        if let Some(svc) =
-            signing_service.and_then(|s| self.rest.iter().find(|r| r.spec().signing_name == s))
-        {
-            return Some(
+        if let Some(signing_service) = signing_service {
+            let mut unmatched = None;
+            for svc in self
+                .rest
+                .iter()
+                .filter(|r| r.spec().signing_name == signing_service)
+            {
                 match rest::match_route(svc.routes(), method, path, &query) {
                     RouteMatch::Found { operation, labels } => {
-                        Route::Rest(svc.clone(), operation, labels)
+                        return Some(Route::Rest(svc.clone(), operation, labels))
                     }
-                    RouteMatch::MethodNotAllowed => Route::RestUnmatched(svc.clone(), true),
-                    RouteMatch::NotFound => Route::RestUnmatched(svc.clone(), false),
-                },
-            );
-        }
-        if signing_service.is_some() {
-            return None;
+                    RouteMatch::MethodNotAllowed => {
+                        unmatched = Some(Route::RestUnmatched(svc.clone(), true))
+                    }
+                    RouteMatch::NotFound => {
+                        unmatched = unmatched.or(Some(Route::RestUnmatched(svc.clone(), false)))
+                    }
+                }
+            }
+            return unmatched;
         }
         self.rest.iter().find_map(|svc| {
             match rest::match_route(svc.routes(), method, path, &query) {
@@ -154,6 +172,10 @@ impl Registry {
                     None => Route::Unknown(format!("X-Amz-Target {target}")),
                 },
             };
+        }
+        // After X-Amz-Target: a service speaking both protocols (SQS) is JSON when targeted.
+        if let Some(svc) = signing_service.and_then(|s| self.query_by_signing_name.get(s)) {
+            return Route::Query(svc.clone());
         }
         if let Some(svc) = signing_service.and_then(|s| self.json_by_signing_name.get(s)) {
             return Route::JsonMissingTarget(svc.clone());

@@ -20,7 +20,7 @@ use nimbus_protocol::{sigv4, AwsError};
 use tokio::net::TcpListener;
 
 use crate::router::Route;
-use crate::{admin, front_door, json_edge, rest_edge, Registry};
+use crate::{admin, front_door, json_edge, query_edge, rest_edge, Registry};
 
 /// Tunables of the HTTP edge.
 #[derive(Debug, Clone)]
@@ -233,9 +233,10 @@ async fn handle(
     let credential = credential(&parts);
     let signing_service = credential.as_ref().map(|c| c.service.as_str());
     let route = shared.registry.route(&parts, signing_service);
-    // restJson1 services (Lambda, API Gateway) use UUID request ids; DynamoDB its 52 characters.
+    // restJson1 and query services (Lambda, API Gateway, ELB) use UUID request ids; DynamoDB
+    // its 52 characters.
     let id = match route {
-        Route::Rest(..) | Route::RestUnmatched(..) => ids::uuid_v4(),
+        Route::Rest(..) | Route::RestUnmatched(..) | Route::Query(..) => ids::uuid_v4(),
         _ => ids::request_id(),
     };
     let ctx = RequestContext::new(
@@ -321,6 +322,26 @@ async fn handle(
                 }
             };
             json_edge::call(service.as_ref(), &ctx, &operation, &body)
+        }
+        Route::Query(service) => {
+            let body = match Limited::new(body, shared.config.max_body_bytes)
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => {
+                    let err = if e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        AwsError::request_too_large(shared.config.max_body_bytes)
+                    } else {
+                        AwsError::serialization("the request body could not be read completely")
+                    };
+                    return query_edge::error(service.as_ref(), &ctx, &err);
+                }
+            };
+            query_edge::call(service.as_ref(), &ctx, parts.uri.query(), &body)
         }
         Route::JsonMissingTarget(service) => json_edge::error(
             service.as_ref(),

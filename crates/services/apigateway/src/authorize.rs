@@ -95,30 +95,50 @@ pub fn decide(a: &Authorizer, payload: &[u8], route_arn: &str) -> Result<Value, 
             .and_then(Value::as_bool)
             .ok_or_else(internal)?
     } else {
-        let statements = match answer.pointer("/policyDocument/Statement") {
-            Some(Value::Array(s)) => s.clone(),
-            Some(s @ Value::Object(_)) => vec![s.clone()],
-            _ => return Err(internal()),
-        };
-        let applies = |s: &Value| {
-            let listed = |field: &str, want: &str| match s.get(field) {
-                Some(Value::String(p)) => glob(p, want),
-                Some(Value::Array(ps)) => {
-                    ps.iter().filter_map(Value::as_str).any(|p| glob(p, want))
-                }
-                _ => false,
-            };
-            listed("Action", "execute-api:Invoke") && listed("Resource", route_arn)
-        };
-        let effect = |s: &Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
-        let denied = statements.iter().any(|s| effect(s, "Deny") && applies(s));
-        !denied && statements.iter().any(|s| effect(s, "Allow") && applies(s))
+        policy_decision(&answer, route_arn).ok_or_else(internal)? == Decision::Allow
     };
     if allowed {
         Ok(json!({ "lambda": context }))
     } else {
         Err(forbidden())
     }
+}
+
+/// What an authorizer's IAM policy says about one `execute-api:Invoke` ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// A statement denies it.
+    ExplicitDeny,
+    /// No statement allows it.
+    NotAllowed,
+}
+
+/// Evaluates `answer.policyDocument` for `arn`; None when the answer has no policy.
+pub fn policy_decision(answer: &Value, arn: &str) -> Option<Decision> {
+    let statements = match answer.pointer("/policyDocument/Statement") {
+        Some(Value::Array(s)) => s.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => return None,
+    };
+    let applies = |s: &Value| {
+        let listed = |field: &str, want: &str| match s.get(field) {
+            Some(Value::String(p)) => glob(p, want),
+            Some(Value::Array(ps)) => ps.iter().filter_map(Value::as_str).any(|p| glob(p, want)),
+            _ => false,
+        };
+        listed("Action", "execute-api:Invoke") && listed("Resource", arn)
+    };
+    let effect = |s: &Value, e: &str| s.get("Effect").and_then(Value::as_str) == Some(e);
+    Some(
+        if statements.iter().any(|s| effect(s, "Deny") && applies(s)) {
+            Decision::ExplicitDeny
+        } else if statements.iter().any(|s| effect(s, "Allow") && applies(s)) {
+            Decision::Allow
+        } else {
+            Decision::NotAllowed
+        },
+    )
 }
 
 /// `*` and `?` wildcards, as IAM policies write them.
@@ -145,9 +165,10 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// A JWT authorizer: the bearer token from the identity source, its claims checked against
-/// the issuer and audiences configured and its `exp`; the claims and scopes go to the
+/// the issuer and audiences configured and its `exp`. Answers the token, whose signature the
+/// caller checks against the issuer's keys, and the claims and scopes that go to the
 /// integration as `requestContext.authorizer.jwt`.
-pub fn jwt(a: &Authorizer, req: &HttpRequest) -> Result<Value, HttpResponse> {
+pub fn jwt(a: &Authorizer, req: &HttpRequest) -> Result<(String, Value), HttpResponse> {
     let source = a
         .identity_source
         .as_ref()
@@ -205,7 +226,10 @@ pub fn jwt(a: &Authorizer, req: &HttpRequest) -> Result<Value, HttpResponse> {
                 .collect()
         })
         .unwrap_or_default();
-    Ok(json!({ "jwt": { "claims": claims_text, "scopes": scopes } }))
+    Ok((
+        token.to_string(),
+        json!({ "jwt": { "claims": claims_text, "scopes": scopes } }),
+    ))
 }
 
 #[cfg(test)]

@@ -17,9 +17,11 @@ use nimbus_lambda::{invoke, Lambda};
 use nimbus_store::Store;
 use serde_json::{Map, Value};
 
+use crate::access_log;
 use crate::generated::apigatewayv2::{self as model, Api, Integration, Route, Stage};
 use crate::service::Domains;
 use crate::storage::{self, ApiOwner};
+use crate::throttle::Buckets;
 
 const PATH_PREFIX: &str = "/_aws/execute-api/";
 /// HTTP APIs take request bodies of up to 10 MB.
@@ -29,19 +31,15 @@ pub struct HttpApis {
     store: Store,
     lambda: Arc<Lambda>,
     domains: Domains,
-    /// Token buckets of throttled routes, by (API, stage, route key).
-    buckets: Mutex<HashMap<(String, String, String), Bucket>>,
+    /// Token buckets of throttled routes, by API, stage and route key.
+    buckets: Buckets,
     /// Lambda authorizers' answers, by (authorizer, identity), until they expire.
     authorized: Mutex<HashMap<(String, String), (Instant, Authorized)>>,
+    /// JWT authorizers' issuers' signing keys.
+    jwks: crate::jwks::Jwks,
 }
 
 type Authorized = Result<Value, HttpResponse>;
-
-/// A token bucket: `burst` tokens at most, refilled at `rate` per second.
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
 
 impl HttpApis {
     /// `domains`: the custom domain names, as `ApiGatewayV2::domains` keeps them.
@@ -50,8 +48,9 @@ impl HttpApis {
             store,
             lambda,
             domains,
-            buckets: Mutex::default(),
+            buckets: Buckets::default(),
             authorized: Mutex::default(),
+            jwks: crate::jwks::Jwks::default(),
         }
     }
 
@@ -74,26 +73,8 @@ impl HttpApis {
                 rate.unwrap_or(10_000.0).max(0.0),
             ),
         };
-        let key = (
-            api_id.to_string(),
-            stage.stage_name.clone(),
-            route_key.to_string(),
-        );
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            at: now,
-        });
-        let refill = now.duration_since(bucket.at).as_secs_f64() * rate;
-        bucket.tokens = (bucket.tokens + refill).min(burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        let key = format!("{api_id}\0{}\0{route_key}", stage.stage_name);
+        self.buckets.take(key, burst, rate)
     }
 
     fn is_custom_domain(&self, host: &str) -> bool {
@@ -103,13 +84,13 @@ impl HttpApis {
 }
 
 /// `<api-id>.execute-api.<anything>` → the API id.
-fn from_host(host: &str) -> Option<&str> {
+pub(crate) fn from_host(host: &str) -> Option<&str> {
     let (id, rest) = host.split_once('.')?;
     (rest.starts_with("execute-api.") || rest == "execute-api").then_some(id)
 }
 
 /// `/_aws/execute-api/<api-id>/rest` → (API id, `/rest`).
-fn from_path(path: &str) -> Option<(&str, &str)> {
+pub(crate) fn from_path(path: &str) -> Option<(&str, &str)> {
     nimbus_frontdoor::split_prefixed(path, PATH_PREFIX)
 }
 
@@ -440,7 +421,18 @@ impl HttpApis {
                     }
                 }
                 (Some("JWT"), Some(a)) => match crate::authorize::jwt(a, &req) {
-                    Ok(value) => context.authorizer = Some(value),
+                    Ok((token, value)) => {
+                        let issuer = a
+                            .jwt_configuration
+                            .as_ref()
+                            .and_then(|c| c.issuer.as_deref())
+                            .unwrap_or_default();
+                        if let Err(why) = self.jwks.verify(issuer, &token).await {
+                            tracing::info!(api = %api_id, %why, "a JWT is refused");
+                            return HttpResponse::message(401, "Unauthorized");
+                        }
+                        context.authorizer = Some(value)
+                    }
                     Err(refused) => return refused,
                 },
                 (Some("CUSTOM") | Some("JWT"), None) => {
@@ -465,6 +457,12 @@ impl HttpApis {
                         Duration::from_millis(timeout),
                     )
                     .await
+                    .unwrap_or_else(|failure| match failure {
+                        crate::http_proxy::Failure::TimedOut => {
+                            HttpResponse::message(503, "Service Unavailable")
+                        }
+                        crate::http_proxy::Failure::Unreachable => internal_error(),
+                    })
                 }
                 other => {
                     tracing::warn!(api = %api_id, kind = ?other, "nimbus does not serve this integration type yet");
@@ -509,14 +507,7 @@ impl HttpApis {
         else {
             return;
         };
-        let Some(group) = Arn::parse(destination).and_then(|a| {
-            Some(
-                a.resource
-                    .strip_prefix("log-group:")?
-                    .trim_end_matches(":*")
-                    .to_string(),
-            )
-        }) else {
+        let Some(group) = access_log::group_of(destination) else {
             return;
         };
         let now = now_millis();
@@ -526,43 +517,33 @@ impl HttpApis {
         let epoch = (started / 1000).to_string();
         let time = nimbus_core::time::Civil::from_millis(started).access_log();
         let api_id = snap.api.api_id.clone().unwrap_or_default();
-        let value = |name: &str| -> Option<&str> {
-            Some(match name {
-                "requestId" | "extendedRequestId" => request_id,
-                "ip" | "identity.sourceIp" => req.source_ip.as_str(),
-                "identity.userAgent" => req.header("user-agent")?,
-                "requestTime" => time.as_str(),
-                "requestTimeEpoch" => epoch.as_str(),
-                "httpMethod" => req.method.as_str(),
-                "routeKey" => route_key?,
-                "status" => status.as_str(),
-                "protocol" => req.protocol.as_str(),
-                "responseLength" => length.as_str(),
-                "responseLatency" | "integrationLatency" => latency.as_str(),
-                "path" => req.path.as_str(),
-                "stage" => stage.stage_name.as_str(),
-                "apiId" => api_id.as_str(),
-                "domainName" => req.host(),
-                "accountId" => snap.owner.account.as_str(),
-                _ => return None,
-            })
+        let value = |name: &str| -> Option<String> {
+            Some(
+                match name {
+                    "requestId" | "extendedRequestId" => request_id,
+                    "ip" | "identity.sourceIp" => req.source_ip.as_str(),
+                    "identity.userAgent" => req.header("user-agent")?,
+                    "requestTime" => time.as_str(),
+                    "requestTimeEpoch" => epoch.as_str(),
+                    "httpMethod" => req.method.as_str(),
+                    "routeKey" => route_key?,
+                    "status" => status.as_str(),
+                    "protocol" => req.protocol.as_str(),
+                    "responseLength" => length.as_str(),
+                    "responseLatency" | "integrationLatency" => latency.as_str(),
+                    "path" => req.path.as_str(),
+                    "stage" => stage.stage_name.as_str(),
+                    "apiId" => api_id.as_str(),
+                    "domainName" => req.host(),
+                    "accountId" => snap.owner.account.as_str(),
+                    _ => return None,
+                }
+                .to_string(),
+            )
         };
-        let line = substitute(format, value);
+        let line = access_log::substitute(format, value);
         let stream = format!("{api_id}_{}", stage.stage_name);
-        let (store, owner) = (self.store.clone(), snap.owner.clone());
-        tokio::task::spawn_blocking(move || {
-            let events = [(now, line)];
-            if let Err(e) = nimbus_logs::append(
-                &store,
-                &owner.account,
-                &owner.region,
-                &group,
-                &stream,
-                &events,
-            ) {
-                tracing::warn!(error = %e.message, %group, "cannot write an access log line");
-            }
-        });
+        access_log::append(&self.store, &snap.owner, group, stream, now, line);
     }
 
     /// Runs a Lambda REQUEST authorizer (its answer cached for its TTL by identity): the
@@ -710,25 +691,8 @@ pub(crate) fn as_v1(c: &v2::EventContext) -> v1::EventContext {
         stage_variables: c.stage_variables.clone(),
         authorizer: Some(serde_json::json!({"claims": null, "scopes": null})),
         http_api: true,
+        ..v1::EventContext::default()
     }
-}
-
-/// `format` with each `$context.name` replaced by its value (`-` when unknown).
-fn substitute<'a>(format: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
-    let mut out = String::with_capacity(format.len() + 64);
-    let mut rest = format;
-    while let Some(at) = rest.find("$context.") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + "$context.".len()..];
-        let len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
-            .unwrap_or(after.len());
-        let name = after[..len].trim_end_matches('.');
-        out.push_str(value(name).unwrap_or("-"));
-        rest = &after[name.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn variables(v: &BTreeMap<String, String>) -> Map<String, Value> {

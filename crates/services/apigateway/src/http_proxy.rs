@@ -32,16 +32,23 @@ fn fill(uri: &str, parameters: &Map<String, Value>) -> String {
     out
 }
 
+/// Why the upstream gave no response; each front door words it its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Unreachable,
+    TimedOut,
+}
+
 pub async fn forward(
     uri: &str,
     method: &str,
     req: &HttpRequest,
     parameters: &Map<String, Value>,
     timeout: Duration,
-) -> HttpResponse {
+) -> Result<HttpResponse, Failure> {
     let failed = |why: &str| {
-        tracing::warn!(%uri, "an HTTP_PROXY integration failed: {why}");
-        HttpResponse::message(500, "Internal Server Error")
+        tracing::warn!(%uri, "an HTTP integration failed: {why}");
+        Err(Failure::Unreachable)
     };
     let target = fill(uri, parameters);
     let Some(rest) = target.strip_prefix("http://") else {
@@ -101,9 +108,9 @@ pub async fn forward(
         Ok::<_, std::io::Error>((parts, body))
     };
     match tokio::time::timeout(timeout, call).await {
-        Err(_) => HttpResponse::message(503, "Service Unavailable"),
+        Err(_) => Err(Failure::TimedOut),
         Ok(Err(e)) => failed(&e.to_string()),
-        Ok(Ok((parts, body))) => HttpResponse {
+        Ok(Ok((parts, body))) => Ok(HttpResponse {
             status: parts.status.as_u16(),
             headers: parts
                 .headers
@@ -119,7 +126,7 @@ pub async fn forward(
                 })
                 .collect(),
             body,
-        },
+        }),
     }
 }
 

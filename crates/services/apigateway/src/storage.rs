@@ -37,7 +37,7 @@ pub struct ApiOwner {
     pub region: String,
 }
 
-fn api_key(ctx: &ApiOwner, api_id: &str) -> Vec<u8> {
+pub(crate) fn api_key(ctx: &ApiOwner, api_id: &str) -> Vec<u8> {
     let mut k = Vec::new();
     for part in [ctx.account.as_str(), ctx.region.as_str()] {
         k.extend_from_slice(part.as_bytes());
@@ -47,14 +47,14 @@ fn api_key(ctx: &ApiOwner, api_id: &str) -> Vec<u8> {
     k
 }
 
-fn child_key(owner: &ApiOwner, api_id: &str, child: &str) -> Vec<u8> {
+pub(crate) fn child_key(owner: &ApiOwner, api_id: &str, child: &str) -> Vec<u8> {
     let mut k = api_key(owner, api_id);
     k.push(0);
     k.extend_from_slice(child.as_bytes());
     k
 }
 
-fn children(owner: &ApiOwner, api_id: &str) -> KeyRange {
+pub(crate) fn children(owner: &ApiOwner, api_id: &str) -> KeyRange {
     KeyRange::prefix(&child_key(owner, api_id, ""))
 }
 
@@ -72,16 +72,25 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     })
 }
 
-fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
+pub(crate) fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
     r.get(tree, key)?.map(|v| decode(&v)).transpose()
 }
 
-fn put<T: Serialize>(w: &mut dyn Write, tree: Tree, key: &[u8], value: &T) -> Result<()> {
+pub(crate) fn put<T: Serialize>(
+    w: &mut dyn Write,
+    tree: Tree,
+    key: &[u8],
+    value: &T,
+) -> Result<()> {
     w.put(tree, key, &serde_json::to_vec(value).unwrap_or_default())?;
     Ok(())
 }
 
-fn scan<T: DeserializeOwned>(r: &dyn Read, tree: Tree, range: &KeyRange) -> Result<Vec<T>> {
+pub(crate) fn scan<T: DeserializeOwned>(
+    r: &dyn Read,
+    tree: Tree,
+    range: &KeyRange,
+) -> Result<Vec<T>> {
     let mut out = Vec::new();
     let mut failed = None;
     r.scan(tree, range, false, &mut |_, v| {
