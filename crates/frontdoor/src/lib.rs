@@ -9,6 +9,7 @@
 //! applies the response rules of that event format.
 
 pub mod cors;
+pub mod names;
 pub mod v1;
 pub mod v2;
 
@@ -16,6 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
+pub use names::Names;
 
 /// An HTTP request as a front door sees it.
 #[derive(Debug, Clone, Default)]
@@ -138,6 +140,29 @@ pub fn split_prefixed<'a>(path: &'a str, prefix: &str) -> Option<(&'a str, &'a s
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     })
+}
+
+/// `*` and `?` wildcards, as IAM policies and load balancer rules write them.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

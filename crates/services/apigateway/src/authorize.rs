@@ -5,7 +5,7 @@
 //! not its signature: like SigV4 elsewhere in nimbus, signatures are not verified.
 
 use base64::Engine as _;
-use nimbus_frontdoor::{v1, v2, HttpRequest, HttpResponse};
+use nimbus_frontdoor::{glob, v1, v2, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::generated::apigatewayv2::Authorizer;
@@ -139,29 +139,6 @@ pub fn policy_decision(answer: &Value, arn: &str) -> Option<Decision> {
             Decision::NotAllowed
         },
     )
-}
-
-/// `*` and `?` wildcards, as IAM policies write them.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// A JWT authorizer: the bearer token from the identity source, its claims checked against

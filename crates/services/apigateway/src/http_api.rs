@@ -78,8 +78,10 @@ impl HttpApis {
     }
 
     fn is_custom_domain(&self, host: &str) -> bool {
-        let set = self.domains.read().unwrap_or_else(|p| p.into_inner());
-        !set.is_empty() && (set.contains(host) || set.contains(&host.to_ascii_lowercase()))
+        // AWS API calls come to an address, which no custom domain name is.
+        host.parse::<std::net::IpAddr>().is_err()
+            && !host.eq_ignore_ascii_case("localhost")
+            && self.domains.contains(host)
     }
 }
 

@@ -1,8 +1,5 @@
 //! API Gateway v2 as the server sees it: the generated trait implemented by the operations.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
-
 use nimbus_core::RequestContext;
 use nimbus_protocol::rest::{BoxFuture, RestRequest, RestResponse, RestService, Route};
 use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
@@ -24,8 +21,14 @@ pub struct ApiGatewayV2 {
 
 impl ApiGatewayV2 {
     pub fn new(store: Store, endpoint_url: String) -> ApiGatewayV2 {
-        let domains = Domains::default();
-        refresh(&store, &domains);
+        let reader = store.clone();
+        let domains = Domains::new(move || match reader.read(storage::list_domains) {
+            Ok(list) => Some(list.into_iter().map(|d| d.domain.domain_name).collect()),
+            Err(e) => {
+                tracing::warn!(error = %e.message, "cannot read the custom domain names");
+                None
+            }
+        });
         ApiGatewayV2 {
             store,
             domains,
@@ -45,7 +48,7 @@ impl ApiGatewayV2 {
     }
 
     pub(crate) fn domains_changed(&self) {
-        refresh(&self.store, &self.domains);
+        self.domains.changed();
     }
 
     /// `http://<api-id>.execute-api.localhost:4566`: `*.localhost` needs no DNS.
@@ -57,21 +60,8 @@ impl ApiGatewayV2 {
     }
 }
 
-/// Custom domain names (lower-case), read from the store when they change.
-pub type Domains = Arc<RwLock<HashSet<String>>>;
-
-fn refresh(store: &Store, domains: &Domains) {
-    match store.read(storage::list_domains) {
-        Ok(list) => {
-            let names = list
-                .into_iter()
-                .map(|d| d.domain.domain_name.to_ascii_lowercase())
-                .collect();
-            *domains.write().unwrap_or_else(|p| p.into_inner()) = names;
-        }
-        Err(e) => tracing::warn!(error = %e.message, "cannot read the custom domain names"),
-    }
-}
+/// The custom domain names, which the front door claims on the Host header.
+pub type Domains = nimbus_frontdoor::Names;
 
 impl RestService for ApiGatewayV2 {
     fn spec(&self) -> &ServiceSpec {
@@ -90,16 +80,6 @@ impl RestService for ApiGatewayV2 {
     ) -> BoxFuture<'a, Result<RestResponse, AwsError>> {
         Box::pin(gen::dispatch(self, ctx, operation, request))
     }
-}
-
-macro_rules! delegate {
-    ($($method:ident($input:ty) -> $output:ty => $func:path;)*) => {
-        $(
-            async fn $method(&self, ctx: &RequestContext, input: $input) -> Result<$output, AwsError> {
-                $func(self, ctx, input).await
-            }
-        )*
-    };
 }
 
 impl ApiGatewayV2Api for ApiGatewayV2 {

@@ -1,9 +1,6 @@
 //! API Gateway's REST APIs as the server sees them: the `apigateway` API (restJson1 under
 //! `/restapis`, `/apikeys`, `/usageplans`), the generated trait implemented by the operations.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
-
 use nimbus_core::RequestContext;
 use nimbus_protocol::rest::{BoxFuture, RestRequest, RestResponse, RestService, Route};
 use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
@@ -17,7 +14,7 @@ use crate::v1::{
 
 /// The ids of the REST APIs there are: the front door claims `<id>.execute-api` hosts for
 /// these and leaves the others to HTTP APIs.
-pub type RestApiIds = Arc<RwLock<HashSet<String>>>;
+pub type RestApiIds = nimbus_frontdoor::Names;
 
 pub struct ApiGateway {
     pub store: Store,
@@ -27,18 +24,24 @@ pub struct ApiGateway {
 
 impl ApiGateway {
     pub fn new(store: Store) -> ApiGateway {
-        let gw = ApiGateway {
+        let reader = store.clone();
+        let ids = RestApiIds::new(move || match reader.read(rest_storage::all_api_ids) {
+            Ok(ids) => Some(ids.into_iter().collect()),
+            Err(e) => {
+                tracing::warn!(error = %e.message, "cannot read the REST API ids");
+                None
+            }
+        });
+        ApiGateway {
             store,
-            ids: RestApiIds::default(),
+            ids,
             spec: ServiceSpec {
                 name: "apigateway",
                 protocol: Protocol::RestJson1,
                 signing_name: "apigateway",
                 target_prefix: None,
             },
-        };
-        gw.rest_apis_changed();
-        gw
+        }
     }
 
     /// The REST API ids, shared with the front door.
@@ -47,12 +50,7 @@ impl ApiGateway {
     }
 
     pub(crate) fn rest_apis_changed(&self) {
-        match self.store.read(rest_storage::all_api_ids) {
-            Ok(list) => {
-                *self.ids.write().unwrap_or_else(|p| p.into_inner()) = list.into_iter().collect()
-            }
-            Err(e) => tracing::warn!(error = %e.message, "cannot read the REST API ids"),
-        }
+        self.ids.changed();
     }
 }
 
@@ -73,16 +71,6 @@ impl RestService for ApiGateway {
     ) -> BoxFuture<'a, Result<RestResponse, AwsError>> {
         Box::pin(gen::dispatch(self, ctx, operation, request))
     }
-}
-
-macro_rules! delegate {
-    ($($method:ident($input:ty) -> $output:ty => $func:path;)*) => {
-        $(
-            async fn $method(&self, ctx: &RequestContext, input: $input) -> Result<$output, AwsError> {
-                $func(self, ctx, input).await
-            }
-        )*
-    };
 }
 
 impl ApiGatewayApi for ApiGateway {

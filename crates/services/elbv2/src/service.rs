@@ -1,9 +1,6 @@
 //! Elastic Load Balancing v2 as the server sees it: the generated trait implemented by the
 //! operations, and the set of load balancer host names the front door claims.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
-
 use nimbus_core::RequestContext;
 use nimbus_protocol::query::{Params, QueryService};
 use nimbus_protocol::{AwsError, Protocol, ServiceSpec};
@@ -13,9 +10,8 @@ use crate::generated::elbv2::{self as gen, *};
 use crate::ops::{listeners, load_balancers, rules, tags, target_groups, targets};
 use crate::storage;
 
-/// Every load balancer's DNS name (lower-case), read from the store when one is created or
-/// deleted.
-pub type LoadBalancerHosts = Arc<RwLock<HashSet<String>>>;
+/// Every load balancer's DNS name.
+pub type LoadBalancerHosts = nimbus_frontdoor::Names;
 
 /// The `elbv2` API (awsQuery, signing name `elasticloadbalancing`).
 pub struct Elbv2 {
@@ -26,8 +22,14 @@ pub struct Elbv2 {
 
 impl Elbv2 {
     pub fn new(store: Store) -> Elbv2 {
-        let hosts = LoadBalancerHosts::default();
-        refresh(&store, &hosts);
+        let reader = store.clone();
+        let hosts = LoadBalancerHosts::new(move || match reader.read(storage::dns_names) {
+            Ok(names) => Some(names.into_iter().collect()),
+            Err(e) => {
+                tracing::warn!(error = %e.message, "cannot read the load balancers' DNS names");
+                None
+            }
+        });
         Elbv2 {
             store,
             hosts,
@@ -46,16 +48,7 @@ impl Elbv2 {
     }
 
     pub(crate) fn hosts_changed(&self) {
-        refresh(&self.store, &self.hosts);
-    }
-}
-
-fn refresh(store: &Store, hosts: &LoadBalancerHosts) {
-    match store.read(storage::dns_names) {
-        Ok(names) => {
-            *hosts.write().unwrap_or_else(|p| p.into_inner()) = names.into_iter().collect()
-        }
-        Err(e) => tracing::warn!(error = %e.message, "cannot read the load balancers' DNS names"),
+        self.hosts.changed();
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::call::Call;
 use super::errors::{self, GatewayError};
+use super::mapping::full_match;
 use super::{Deployed, RestApis};
 use crate::authorize::{policy_decision, Decision};
 use crate::generated::apigateway::Authorizer;
@@ -19,10 +20,6 @@ use crate::v1::integrations::lambda_function;
 
 /// The function's answer, or the refusal it amounted to.
 pub type Outcome = Result<Value, GatewayError>;
-
-fn full_match(pattern: &str, text: &str) -> bool {
-    regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
-}
 
 fn pairs(list: &[(String, String)]) -> (Value, Value) {
     let mut single = Map::new();

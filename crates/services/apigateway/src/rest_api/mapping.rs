@@ -76,7 +76,9 @@ pub fn request_parameters(integration: &Integration, call: &Call) -> Mapped {
     out
 }
 
-fn full_match(pattern: &str, text: &str) -> bool {
+/// Whether `pattern` (a selection pattern, an identity validation expression) matches all of
+/// `text`, as Java's `String.matches` does.
+pub fn full_match(pattern: &str, text: &str) -> bool {
     regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
 }
 

@@ -69,10 +69,7 @@ impl RestApis {
     }
 
     fn known(&self, id: &str) -> bool {
-        self.ids
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(id)
+        self.ids.contains(id)
     }
 }
 
