@@ -9,6 +9,7 @@
 
 mod engine;
 mod error;
+pub mod json;
 mod sqlite;
 
 pub use engine::{prefix_successor, Flow, KeyRange, Read, Visitor, Write};

@@ -15,7 +15,7 @@
 
 use nimbus_core::RequestContext;
 use nimbus_protocol::AwsError;
-use nimbus_store::{Flow, KeyRange, Read, Tree, Write};
+use nimbus_store::{json, KeyRange, Read, Tree, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::generated::apigatewayv2::{Api, Authorizer, Integration, Route, Stage};
@@ -65,15 +65,8 @@ pub fn owner(ctx: &RequestContext) -> ApiOwner {
     }
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        nimbus_store::StoreError::Engine(format!("a stored API Gateway record is corrupt: {e}"))
-            .into()
-    })
-}
-
 pub(crate) fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
-    r.get(tree, key)?.map(|v| decode(&v)).transpose()
+    Ok(json::get(r, tree, key)?)
 }
 
 pub(crate) fn put<T: Serialize>(
@@ -82,8 +75,7 @@ pub(crate) fn put<T: Serialize>(
     key: &[u8],
     value: &T,
 ) -> Result<()> {
-    w.put(tree, key, &serde_json::to_vec(value).unwrap_or_default())?;
-    Ok(())
+    Ok(json::put(w, tree, key, value)?)
 }
 
 pub(crate) fn scan<T: DeserializeOwned>(
@@ -91,19 +83,7 @@ pub(crate) fn scan<T: DeserializeOwned>(
     tree: Tree,
     range: &KeyRange,
 ) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    let mut failed = None;
-    r.scan(tree, range, false, &mut |_, v| {
-        match decode(v) {
-            Ok(t) => out.push(t),
-            Err(e) => {
-                failed = Some(e);
-                return Ok(Flow::Stop);
-            }
-        }
-        Ok(Flow::Continue)
-    })?;
-    failed.map_or(Ok(out), Err)
+    Ok(json::scan(r, tree, range)?)
 }
 
 pub fn get_api(r: &dyn Read, o: &ApiOwner, api_id: &str) -> Result<Option<Api>> {

@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nimbus_protocol::AwsError;
-use nimbus_store::{Flow, KeyRange, Read, Tree, Write};
+use nimbus_store::{json, Flow, KeyRange, Read, Tree, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::arns::{self, Resource};
@@ -304,41 +304,16 @@ fn below(o: &Owner, parts: &[&str]) -> KeyRange {
     KeyRange::prefix(&k)
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        nimbus_store::StoreError::Engine(format!("a stored load balancing record is corrupt: {e}"))
-            .into()
-    })
-}
-
 fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
-    r.get(tree, key)?.map(|v| decode(&v)).transpose()
+    Ok(json::get(r, tree, key)?)
 }
 
 fn put<T: Serialize>(w: &mut dyn Write, tree: Tree, key: &[u8], value: &T) -> Result<()> {
-    let bytes = serde_json::to_vec(value).map_err(|e| {
-        AwsError::from(nimbus_store::StoreError::Engine(format!(
-            "a load balancing record cannot be encoded: {e}"
-        )))
-    })?;
-    w.put(tree, key, &bytes)?;
-    Ok(())
+    Ok(json::put(w, tree, key, value)?)
 }
 
 fn scan<T: DeserializeOwned>(r: &dyn Read, tree: Tree, range: &KeyRange) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    let mut failed = None;
-    r.scan(tree, range, false, &mut |_, v| {
-        match decode(v) {
-            Ok(t) => out.push(t),
-            Err(e) => {
-                failed = Some(e);
-                return Ok(Flow::Stop);
-            }
-        }
-        Ok(Flow::Continue)
-    })?;
-    failed.map_or(Ok(out), Err)
+    Ok(json::scan(r, tree, range)?)
 }
 
 // ---- load balancers ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ pub use urls::*;
 
 use nimbus_core::RequestContext;
 use nimbus_protocol::AwsError;
-use nimbus_store::{Flow, KeyRange, Read, Tree, Write};
+use nimbus_store::{json, KeyRange, Read, Tree, Write};
 use serde::{de::DeserializeOwned, Serialize};
 
 pub const FUNCTIONS: Tree = Tree("lambda.functions");
@@ -66,18 +66,8 @@ pub fn children(scope: &[u8], name: &str) -> KeyRange {
     KeyRange::prefix(&key(scope, name, Some(b"")))
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        nimbus_store::StoreError::Engine(format!("a stored Lambda record is corrupt: {e}")).into()
-    })
-}
-
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
-}
-
 pub(crate) fn get<T: DeserializeOwned>(r: &dyn Read, tree: Tree, key: &[u8]) -> Result<Option<T>> {
-    r.get(tree, key)?.map(|v| decode(&v)).transpose()
+    Ok(json::get(r, tree, key)?)
 }
 
 pub(crate) fn put<T: Serialize>(
@@ -86,8 +76,7 @@ pub(crate) fn put<T: Serialize>(
     key: &[u8],
     value: &T,
 ) -> Result<()> {
-    w.put(tree, key, &encode(value))?;
-    Ok(())
+    Ok(json::put(w, tree, key, value)?)
 }
 
 /// Every (key, record) in `range`, in key order.
@@ -96,22 +85,7 @@ pub(crate) fn scan<T: DeserializeOwned>(
     tree: Tree,
     range: &KeyRange,
 ) -> Result<Vec<(Vec<u8>, T)>> {
-    let mut out = Vec::new();
-    let mut failed = None;
-    r.scan(tree, range, false, &mut |k, v| {
-        match decode(v) {
-            Ok(t) => out.push((k.to_vec(), t)),
-            Err(e) => {
-                failed = Some(e);
-                return Ok(Flow::Stop);
-            }
-        }
-        Ok(Flow::Continue)
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(json::scan_keyed(r, tree, range)?)
 }
 
 pub fn put_code(w: &mut dyn Write, sha_hex: &str, zip: &[u8]) -> Result<()> {
