@@ -222,30 +222,3 @@ def test_iam_urls_need_a_signature(lam, make_function, server):
         "SignedHeaders=host, Signature=00")})
     iam = json.loads(signed.data)["requestContext"]["authorizer"]["iam"]
     assert (iam["accessKey"], iam["accountId"]) == ("111122223333", "111122223333")
-
-
-STREAMING_NODE = """
-exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
-  if (event.rawPath === "/raw") {
-    responseStream.write("raw ");
-    responseStream.end("bytes");
-    return;
-  }
-  const stream = awslambda.HttpResponseStream.from(responseStream, {
-    statusCode: 201, headers: {"content-type": "text/plain", "x-streamed": "yes"}, cookies: ["s=1"]});
-  stream.write("hello ");
-  await new Promise((r) => setTimeout(r, 10));
-  stream.write(context.functionName ? "streamed " : "");
-  stream.end("world");
-});
-"""
-
-
-def test_response_stream_urls(lam, url_function, server):
-    name, url = url_function(STREAMING_NODE, runtime="nodejs20.x", InvokeMode="RESPONSE_STREAM")
-    r = call(server, url, "/")
-    assert (r.status, r.data) == (201, b"hello streamed world")
-    assert (r.headers["content-type"], r.headers["x-streamed"], r.headers["set-cookie"]) == ("text/plain", "yes", "s=1")
-    r = call(server, url, "/raw")
-    assert (r.status, r.headers["content-type"], r.data) == (200, "application/octet-stream", b"raw bytes")
-    assert lam.get_function_url_config(FunctionName=name)["InvokeMode"] == "RESPONSE_STREAM"

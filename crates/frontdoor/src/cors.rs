@@ -44,6 +44,7 @@ impl Cors {
             status,
             headers: Vec::new(),
             body: Default::default(),
+            stream: None,
         };
         let method_allowed = self
             .allow_methods

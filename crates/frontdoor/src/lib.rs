@@ -18,6 +18,7 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 pub use names::Names;
+use nimbus_core::body::BodyStream;
 
 /// An HTTP request as a front door sees it.
 #[derive(Debug, Clone, Default)]
@@ -74,12 +75,15 @@ pub fn local_url(endpoint_url: &str, host: &str) -> String {
 }
 
 /// An HTTP response from a front door.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
     /// Names as the function or the front door wrote them; repeated names are sent repeatedly.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// The rest of the body, sent after `body` as it is written (a function URL in
+    /// RESPONSE_STREAM mode).
+    pub stream: Option<BodyStream>,
 }
 
 impl HttpResponse {
@@ -88,6 +92,7 @@ impl HttpResponse {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+            stream: None,
         }
     }
 

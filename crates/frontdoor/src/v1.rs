@@ -234,6 +234,7 @@ pub fn response(payload: &[u8], header_strings_only: bool) -> Result<HttpRespons
         status: status as u16,
         headers,
         body: body.into(),
+        stream: None,
     })
 }
 

@@ -224,6 +224,7 @@ pub fn response(payload: &[u8]) -> Result<HttpResponse, Malformed> {
         status: status as u16,
         headers,
         body: body.into(),
+        stream: None,
     })
 }
 

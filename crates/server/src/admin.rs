@@ -2,15 +2,15 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use http_body_util::Full;
 
+use crate::body::Body;
 use crate::Registry;
 
-pub(crate) fn handle(path: &str, registry: &Registry) -> Response<Full<Bytes>> {
+pub(crate) fn handle(path: &str, registry: &Registry) -> Response<Body> {
     if let Some((handler, rest)) = registry.admin_handler(path) {
         return match handler(&rest) {
             Some((content_type, body)) => {
-                let mut resp = Response::new(Full::new(Bytes::from(body)));
+                let mut resp = Response::new(Body::full(Bytes::from(body)));
                 resp.headers_mut().insert(
                     http::header::CONTENT_TYPE,
                     http::HeaderValue::from_static(content_type),
@@ -48,8 +48,8 @@ pub(crate) fn handle(path: &str, registry: &Registry) -> Response<Full<Bytes>> {
     }
 }
 
-fn json(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
+fn json(status: StatusCode, body: serde_json::Value) -> Response<Body> {
+    let mut resp = Response::new(Body::full(Bytes::from(body.to_string())));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,

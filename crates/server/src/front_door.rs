@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use nimbus_frontdoor::{FrontDoor, HttpRequest, HttpResponse};
 
+use crate::body::Body;
 use crate::ServerConfig;
 
 pub(crate) async fn call(
@@ -18,7 +18,7 @@ pub(crate) async fn call(
     body: Incoming,
     peer: SocketAddr,
     config: &ServerConfig,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let body = match Limited::new(body, config.max_rest_body_bytes)
         .collect()
         .await
@@ -49,8 +49,8 @@ pub(crate) async fn call(
 }
 
 /// The response as hyper sends it; a header a function wrote that HTTP cannot carry is dropped.
-fn write(r: HttpResponse) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(r.body));
+fn write(r: HttpResponse) -> Response<Body> {
+    let mut resp = Response::new(Body::new(r.body, r.stream));
     *resp.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_GATEWAY);
     for (name, value) in r.headers {
         match (

@@ -2,9 +2,10 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
-use http_body_util::Full;
 use nimbus_core::RequestContext;
 use nimbus_protocol::{AwsError, JsonService};
+
+use crate::body::Body;
 
 /// Calls `operation` on a JSON service.
 ///
@@ -17,7 +18,7 @@ pub(crate) fn call(
     ctx: &RequestContext,
     operation: &str,
     body: &[u8],
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let result = service.handle(ctx, operation, body);
     match result {
         Ok(out) => respond(service, ctx, StatusCode::OK, out),
@@ -29,7 +30,7 @@ pub(crate) fn error(
     service: &dyn JsonService,
     ctx: &RequestContext,
     err: &AwsError,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     if err.status >= 500 {
         tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
     } else {
@@ -44,9 +45,9 @@ fn respond(
     ctx: &RequestContext,
     status: StatusCode,
     body: Vec<u8>,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let crc = service.checksum_header().then(|| crc32fast::hash(&body));
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let mut resp = Response::new(Body::full(Bytes::from(body)));
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(

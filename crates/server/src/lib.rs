@@ -6,6 +6,7 @@
 //! as a typed `HttpRequest` from `front_door.rs`.
 
 mod admin;
+mod body;
 mod front_door;
 mod json_edge;
 mod query_edge;

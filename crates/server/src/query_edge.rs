@@ -3,10 +3,11 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
-use http_body_util::Full;
 use nimbus_core::RequestContext;
 use nimbus_protocol::query::{self, Params, QueryService};
 use nimbus_protocol::AwsError;
+
+use crate::body::Body;
 
 /// Calls the `Action` of a query request inline, as JSON services are called (see
 /// `json_edge::call` for why).
@@ -15,7 +16,7 @@ pub(crate) fn call(
     ctx: &RequestContext,
     url_query: Option<&str>,
     body: &[u8],
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     // botocore posts the form; a GET carries it in the URL. Both may appear, the body winning.
     let mut params = Params::default();
     if let Some(q) = url_query {
@@ -39,7 +40,7 @@ pub(crate) fn error(
     service: &dyn QueryService,
     ctx: &RequestContext,
     err: &AwsError,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     if err.status >= 500 {
         tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
     } else {
@@ -50,8 +51,8 @@ pub(crate) fn error(
     respond(ctx, status, body)
 }
 
-fn respond(ctx: &RequestContext, status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+fn respond(ctx: &RequestContext, status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut resp = Response::new(Body::full(Bytes::from(body)));
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(

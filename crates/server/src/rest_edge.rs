@@ -3,20 +3,21 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
-use http_body_util::Full;
 use nimbus_core::RequestContext;
 use nimbus_protocol::rest::{self, RestRequest, RestService};
 use nimbus_protocol::AwsError;
+
+use crate::body::Body;
 
 pub(crate) async fn call(
     service: &dyn RestService,
     ctx: &RequestContext,
     operation: &'static str,
     request: RestRequest,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     match service.handle(ctx, operation, request).await {
         Ok(out) => {
-            let mut resp = Response::new(Full::new(out.body));
+            let mut resp = Response::new(Body::full(out.body));
             *resp.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);
             let headers = resp.headers_mut();
             headers.insert(
@@ -39,13 +40,13 @@ pub(crate) fn error(
     service: &dyn RestService,
     ctx: &RequestContext,
     err: &AwsError,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     if err.status >= 500 {
         tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
     } else {
         tracing::debug!(service = service.spec().name, code = %err.code, message = %err.message, "request refused");
     }
-    let mut resp = Response::new(Full::new(Bytes::from(rest::error_body(err))));
+    let mut resp = Response::new(Body::full(Bytes::from(rest::error_body(err))));
     *resp.status_mut() = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
     let headers = resp.headers_mut();
     headers.insert(
@@ -59,7 +60,7 @@ pub(crate) fn error(
     resp
 }
 
-fn request_id(resp: &mut Response<Full<Bytes>>, ctx: &RequestContext) {
+fn request_id(resp: &mut Response<Body>, ctx: &RequestContext) {
     if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
         resp.headers_mut().insert("x-amzn-requestid", id);
     }

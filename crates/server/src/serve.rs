@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,6 +19,7 @@ use nimbus_protocol::rest::{self, RestRequest};
 use nimbus_protocol::{sigv4, AwsError};
 use tokio::net::TcpListener;
 
+use crate::body::Body;
 use crate::router::Route;
 use crate::{admin, front_door, json_edge, query_edge, rest_edge, Registry};
 
@@ -220,11 +221,7 @@ pub async fn serve(
     }
 }
 
-async fn handle(
-    shared: &Shared,
-    req: Request<Incoming>,
-    peer: SocketAddr,
-) -> Response<Full<Bytes>> {
+async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let (parts, body) = req.into_parts();
     if let Some(door) = shared.registry.front_door(&parts) {
         let door = door.clone();
@@ -350,7 +347,7 @@ async fn handle(
         ),
         Route::Unknown(what) => {
             let err = AwsError::unknown_service(&what);
-            let mut resp = Response::new(Full::new(Bytes::from(err.json_body())));
+            let mut resp = Response::new(Body::full(Bytes::from(err.json_body())));
             *resp.status_mut() = StatusCode::BAD_REQUEST;
             resp.headers_mut().insert(
                 http::header::CONTENT_TYPE,

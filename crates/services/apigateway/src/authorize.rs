@@ -19,6 +19,14 @@ fn forbidden() -> HttpResponse {
     HttpResponse::message(403, "Forbidden")
 }
 
+/// The refusal a cached authorizer answer stands for, by its status.
+pub(crate) fn refusal(status: u16) -> HttpResponse {
+    match status {
+        401 => unauthorized(),
+        _ => forbidden(),
+    }
+}
+
 /// The values of the authorizer's identity sources (`$request.header.X`,
 /// `$request.querystring.x`, `$stageVariables.x`); a missing one is a 401.
 pub fn identity(

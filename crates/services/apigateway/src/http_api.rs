@@ -39,7 +39,8 @@ pub struct HttpApis {
     jwks: crate::jwks::Jwks,
 }
 
-type Authorized = Result<Value, HttpResponse>;
+/// A cached authorizer answer: its context, or the status it refused with.
+type Authorized = Result<Value, u16>;
 
 impl HttpApis {
     /// `domains`: the custom domain names, as `ApiGatewayV2::domains` keeps them.
@@ -568,7 +569,7 @@ impl HttpApis {
             let cache = self.authorized.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((until, outcome)) = cache.get(&key) {
                 if Instant::now() < *until {
-                    return outcome.clone();
+                    return outcome.clone().map_err(crate::authorize::refusal);
                 }
             }
         }
@@ -612,7 +613,10 @@ impl HttpApis {
         if ttl > 0 && !identity.is_empty() && cacheable {
             let until = Instant::now() + Duration::from_secs(ttl as u64);
             let mut cache = self.authorized.lock().unwrap_or_else(|p| p.into_inner());
-            cache.insert(key, (until, outcome.clone()));
+            cache.insert(
+                key,
+                (until, outcome.as_ref().cloned().map_err(|r| r.status)),
+            );
         }
         outcome
     }

@@ -126,6 +126,7 @@ pub async fn forward(
                 })
                 .collect(),
             body,
+            stream: None,
         }),
     }
 }

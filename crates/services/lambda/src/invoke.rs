@@ -10,7 +10,7 @@ use nimbus_core::{Arn, RequestContext};
 use nimbus_protocol::Blob;
 
 use crate::control::{require_function, resolve_version, Lambda};
-use crate::engine::{Invocation, Outcome};
+use crate::engine::{Invocation, Outcome, ResponseStream};
 use crate::errors::{function_not_found, Result};
 use crate::generated::lambda::*;
 use crate::names::{self, FunctionRef};
@@ -194,6 +194,46 @@ pub async fn run(
     client_context: Option<String>,
     tail: bool,
 ) -> Result<(Outcome, Option<String>)> {
+    let invocation = Invocation {
+        request_id: request_id.to_string(),
+        payload,
+        function_arn: t.invoked_arn.to_string(),
+        client_context,
+        tail,
+        stream: None,
+    };
+    execute(lambda, ctx, t, invocation).await
+}
+
+/// Runs an invocation whose response the function may stream: if it does, `stream` gets the
+/// response as its first bytes arrive, and the outcome, when the function has finished, is an
+/// empty response or the error it reported mid-stream. A function that answers in one piece
+/// answers as with [`run`].
+pub async fn run_streamed(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    t: &Target,
+    request_id: &str,
+    payload: Bytes,
+    stream: tokio::sync::oneshot::Sender<ResponseStream>,
+) -> Result<(Outcome, Option<String>)> {
+    let invocation = Invocation {
+        request_id: request_id.to_string(),
+        payload,
+        function_arn: t.invoked_arn.to_string(),
+        client_context: None,
+        tail: false,
+        stream: Some(stream),
+    };
+    execute(lambda, ctx, t, invocation).await
+}
+
+async fn execute(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    t: &Target,
+    invocation: Invocation,
+) -> Result<(Outcome, Option<String>)> {
     let snapshot = lambda.snapshot(
         &ctx.account,
         &ctx.region,
@@ -203,17 +243,7 @@ pub async fn run(
     )?;
     let result = lambda
         .engine
-        .invoke(
-            snapshot,
-            t.reserved,
-            Invocation {
-                request_id: request_id.to_string(),
-                payload,
-                function_arn: t.invoked_arn.to_string(),
-                client_context,
-                tail,
-            },
-        )
+        .invoke(snapshot, t.reserved, invocation)
         .await?;
     Ok((result.outcome, result.tail))
 }

@@ -69,6 +69,8 @@ pub struct Invocation {
     pub function_arn: String,
     pub client_context: Option<String>,
     pub tail: bool,
+    /// Takes a response the function streams as it is written (see `runtime_api::Event`).
+    pub stream: Option<oneshot::Sender<runtime_api::ResponseStream>>,
 }
 
 pub struct Report {
@@ -371,6 +373,7 @@ impl Environment {
             client_context: inv.client_context,
             cognito_identity: None,
             result: tx,
+            stream: inv.stream,
         };
         let mut healthy = true;
         let mut timed_out = false;

@@ -20,6 +20,7 @@ use nimbus_store::Store;
 
 use environment::{Environment, Report};
 pub use environment::{Host, Invocation, Outcome, Snapshot};
+pub use runtime_api::ResponseStream;
 
 use crate::errors::too_many_requests;
 

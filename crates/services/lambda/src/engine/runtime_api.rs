@@ -21,6 +21,8 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex as AsyncMutex};
 
 /// Lambda's limit on a synchronous response (6 MB plus a little framing).
 pub const MAX_RESPONSE: usize = 6_291_556;
+/// Lambda's limit on a streamed response (200 MB).
+pub const MAX_STREAMED_RESPONSE: usize = 200 * 1024 * 1024;
 const PREFIX: &str = "/2018-06-01/runtime/";
 
 /// One event handed to the runtime.
@@ -33,6 +35,24 @@ pub struct Event {
     pub client_context: Option<String>,
     pub cognito_identity: Option<String>,
     pub result: oneshot::Sender<RuntimeResult>,
+    /// Where a response the runtime streams goes as it is written, when the caller can take
+    /// it so (a RESPONSE_STREAM function URL); otherwise a streamed response is collected.
+    pub stream: Option<oneshot::Sender<ResponseStream>>,
+}
+
+/// A response the runtime is streaming (`Lambda-Runtime-Function-Response-Mode: streaming`),
+/// handed over when its first bytes arrive. When the runtime's request ends, the event's
+/// result follows: an empty `Response`, or the `Error` its trailers reported.
+pub struct ResponseStream {
+    pub content_type: String,
+    pub body: nimbus_core::body::BodyStream,
+}
+
+/// The event the runtime is working on.
+struct Pending {
+    request_id: String,
+    result: oneshot::Sender<RuntimeResult>,
+    stream: Option<oneshot::Sender<ResponseStream>>,
 }
 
 /// What the runtime answered for an event.
@@ -58,7 +78,7 @@ pub struct InitError {
 /// State shared by the runtime's HTTP requests and the invoker.
 pub struct Shared {
     events: AsyncMutex<mpsc::Receiver<Event>>,
-    current: Mutex<Option<(String, oneshot::Sender<RuntimeResult>)>>,
+    current: Mutex<Option<Pending>>,
     /// Becomes true at the runtime's first `/next`: its init is over.
     pub initialized: watch::Sender<bool>,
     /// When that happened.
@@ -225,17 +245,25 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             let waiting = {
                 let mut cur = lock(&shared.current);
                 match cur.as_ref() {
-                    Some((current, _)) if *current == id => cur.take().map(|(_, tx)| tx),
+                    Some(p) if p.request_id == id => cur.take(),
                     _ => None,
                 }
             };
-            let Some(tx) = waiting else {
+            let Some(Pending {
+                result: tx, stream, ..
+            }) = waiting
+            else {
                 return error(
                     StatusCode::BAD_REQUEST,
                     "InvalidRequestID",
                     "Invalid request ID",
                 );
             };
+            let streaming = header(&req, "lambda-runtime-function-response-mode")
+                .is_some_and(|m| m.eq_ignore_ascii_case("streaming"));
+            if is_response && streaming {
+                return streamed_response(req, tx, stream).await;
+            }
             let error_type = header(&req, "lambda-runtime-function-error-type");
             match read_body(req, MAX_RESPONSE).await {
                 Ok(body) if is_response => {
@@ -262,6 +290,97 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             "unknown Runtime API path",
         ),
     }
+}
+
+/// A response posted in streaming mode (chunked, with the function's error, if any, in the
+/// trailers `Lambda-Runtime-Function-Error-Type` and `-Error-Body`). With a taker, each chunk is
+/// passed on as it arrives, up to Lambda's 200 MB; without one, it is collected like a buffered
+/// response, up to 6 MB.
+async fn streamed_response(
+    req: Request<Incoming>,
+    result: oneshot::Sender<RuntimeResult>,
+    taker: Option<oneshot::Sender<ResponseStream>>,
+) -> Response<Full<Bytes>> {
+    let content_type =
+        header(&req, "content-type").unwrap_or_else(|| "application/octet-stream".to_string());
+    let (writer, body) = nimbus_core::body::channel();
+    let mut writer = match taker {
+        Some(t) => t
+            .send(ResponseStream { content_type, body })
+            .is_ok()
+            .then_some(writer),
+        None => None,
+    };
+    let (limit, mut collected) = match writer {
+        Some(_) => (MAX_STREAMED_RESPONSE, None),
+        None => (MAX_RESPONSE, Some(bytes::BytesMut::new())),
+    };
+    let mut incoming = req.into_body();
+    let mut size = 0;
+    let mut trailers = None;
+    while let Some(frame) = incoming.frame().await {
+        // A broken request (the runtime died mid-stream) leaves the result unsent: the invoker
+        // sees the runtime's exit, and the dropped writer breaks the client's body off.
+        let Ok(frame) = frame else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequest",
+                "the response stream broke off",
+            );
+        };
+        match frame.into_data() {
+            Ok(data) => {
+                size += data.len();
+                if size > limit {
+                    let _ = result.send(RuntimeResult::TooLarge(size));
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "RequestEntityTooLarge",
+                        &format!("Exceeded maximum allowed payload size ({limit} bytes)."),
+                    );
+                }
+                if let Some(c) = collected.as_mut() {
+                    c.extend_from_slice(&data);
+                } else if let Some(w) = &writer {
+                    // The client hung up: the function goes on; its output is dropped.
+                    if !w.write(data).await {
+                        writer = None;
+                    }
+                }
+            }
+            Err(frame) => trailers = frame.into_trailers().ok(),
+        }
+    }
+    let trailer = |name: &str| {
+        trailers
+            .as_ref()
+            .and_then(|t| t.get(name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    if let Some(error_type) = trailer("lambda-runtime-function-error-type") {
+        use base64::Engine as _;
+        let body = trailer("lambda-runtime-function-error-body")
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .map(Bytes::from)
+            .unwrap_or_else(|| {
+                Bytes::from(
+                    serde_json::json!({"errorType": error_type, "errorMessage": ""}).to_string(),
+                )
+            });
+        let _ = result.send(RuntimeResult::Error {
+            error_type: Some(error_type),
+            body,
+        });
+        return accepted();
+    }
+    if let Some(w) = writer {
+        w.finish();
+    }
+    let _ = result.send(RuntimeResult::Response(
+        collected.map(bytes::BytesMut::freeze).unwrap_or_default(),
+    ));
+    accepted()
 }
 
 fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
@@ -311,6 +430,10 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     if let Some(c) = &ev.cognito_identity {
         set("lambda-runtime-cognito-identity", c);
     }
-    *lock(&shared.current) = Some((ev.request_id, ev.result));
+    *lock(&shared.current) = Some(Pending {
+        request_id: ev.request_id,
+        result: ev.result,
+        stream: ev.stream,
+    });
     resp
 }

@@ -126,6 +126,32 @@ async function request(method, urlPath, body, headers = {}) {
   }
 }
 
+// A request whose body is sent as it is produced (chunked), ending with trailers: how a
+// streamed response goes to the Runtime API. One request at a time, like `request`.
+async function openStream(urlPath, headers) {
+  if (!api.sock) await connect();
+  const sock = api.sock;
+  const response = new Promise((resolve, reject) => {
+    api.pending = { resolve, reject };
+  });
+  response.catch(() => {});
+  const send = (buf) => new Promise((resolve, reject) => sock.write(buf, (e) => (e ? reject(e) : resolve())));
+  let head = `POST ${urlPath} HTTP/1.1\r\nHost: ${host}:${port}\r\nTransfer-Encoding: chunked\r\n`;
+  head += "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n";
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  await send(Buffer.from(head + "\r\n", "latin1"));
+  return {
+    write: (data) =>
+      data.length ? send(Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"), data, Buffer.from("\r\n")])) : Promise.resolve(),
+    end: async (trailers = {}) => {
+      let tail = "0\r\n";
+      for (const [k, v] of Object.entries(trailers)) tail += `${k}: ${v}\r\n`;
+      await send(Buffer.from(tail + "\r\n", "latin1"));
+      return response;
+    },
+  };
+}
+
 // ---- console ---------------------------------------------------------------------------------
 
 function patchConsole() {
@@ -294,35 +320,53 @@ globalThis.awslambda = {
   },
 };
 
-// A streaming handler's output is collected, then posted in streaming mode as one response.
+// A streaming handler's output goes to the Runtime API as it is written: the request opens at
+// the first write (after any setContentType), each write is a chunk, and an error thrown after
+// that travels in the trailers. As on Lambda, the invocation ends when the stream does.
 async function invokeStreaming(handler, next, requestId) {
-  const chunks = [];
   let contentType = "application/octet-stream";
+  let opened = null;
+  const open = () =>
+    (opened ??= openStream(`/2018-06-01/runtime/invocation/${requestId}/response`, {
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      "Content-Type": contentType,
+    }));
   const stream = new Writable({
     write(chunk, encoding, callback) {
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
-      callback();
+      const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
+      open().then((s) => s.write(data)).then(() => callback(), callback);
+    },
+    final(callback) {
+      open().then(() => callback(), callback);
     },
   });
   stream.setContentType = (type) => {
     contentType = type;
   };
-  const finished = new Promise((resolve) => stream.on("finish", resolve));
+  const finished = new Promise((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  finished.catch(() => {}); // awaited below; an error before that is the handler's own
   try {
     const event = JSON.parse(next.body.toString("utf8") || "null");
     await handler(event, stream, makeContext(next.headers, () => {}));
-    if (!stream.writableEnded) stream.end();
     await finished;
   } catch (e) {
     const doc = errorDoc(e === undefined ? new Error("undefined") : e);
     logError(doc);
-    await post(requestId, "error", JSON.stringify(doc), doc.errorType);
+    if (!opened) {
+      await post(requestId, "error", JSON.stringify(doc), doc.errorType);
+      return;
+    }
+    const s = await opened;
+    await s.end({
+      "Lambda-Runtime-Function-Error-Type": doc.errorType,
+      "Lambda-Runtime-Function-Error-Body": Buffer.from(JSON.stringify(doc)).toString("base64"),
+    });
     return;
   }
-  await request("POST", `/2018-06-01/runtime/invocation/${requestId}/response`, Buffer.concat(chunks), {
-    "Lambda-Runtime-Function-Response-Mode": "streaming",
-    "Content-Type": contentType,
-  });
+  await (await open()).end();
 }
 
 async function invokeOnce(handler, next) {

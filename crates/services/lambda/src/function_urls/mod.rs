@@ -15,6 +15,8 @@ use crate::invoke::{self, MAX_SYNC_PAYLOAD};
 use crate::service::Lambda;
 use crate::storage;
 
+mod streaming;
+
 const PATH_PREFIX: &str = "/_aws/lambda-url/";
 
 pub struct FunctionUrls {
@@ -128,40 +130,28 @@ impl FunctionUrls {
             return HttpResponse::message(413, "Request Entity Too Large");
         }
         let ctx = RequestContext::internal(&target.account, &target.region);
+        let event = Bytes::from(event);
+        let streams = url.config.invoke_mode.as_deref() == Some("RESPONSE_STREAM");
         let outcome = match invoke::target(
             &self.lambda,
             &ctx,
             &target.function,
             Some(&target.qualifier),
         ) {
-            Ok(t) => {
-                invoke::run(
-                    &self.lambda,
-                    &ctx,
-                    &t,
-                    request_id,
-                    Bytes::from(event),
-                    None,
-                    false,
-                )
+            Ok(t) if streams => streaming::invoke(&self.lambda, &ctx, &t, request_id, event).await,
+            Ok(t) => invoke::run(&self.lambda, &ctx, &t, request_id, event, None, false)
                 .await
-            }
+                .map(|(outcome, _)| match outcome {
+                    Outcome::Response(payload) => v2::response(&payload).unwrap_or_else(|why| {
+                        tracing::warn!(function = %target.function, reason = %why.0, "a function URL's result is not an HTTP response");
+                        bad_gateway()
+                    }),
+                    Outcome::Error(_) => bad_gateway(),
+                }),
             Err(e) => Err(e),
         };
         let mut resp = match outcome {
-            Ok((Outcome::Response(payload), _))
-                if url.config.invoke_mode.as_deref() == Some("RESPONSE_STREAM") =>
-            {
-                streamed(&payload)
-            }
-            Ok((Outcome::Response(payload), _)) => match v2::response(&payload) {
-                Ok(r) => r,
-                Err(why) => {
-                    tracing::warn!(function = %target.function, reason = %why.0, "a function URL's result is not an HTTP response");
-                    bad_gateway()
-                }
-            },
-            Ok((Outcome::Error(_), _)) => bad_gateway(),
+            Ok(resp) => resp,
             Err(e) if e.code == "TooManyRequestsException" => {
                 HttpResponse::message(429, "Rate Exceeded.")
             }
@@ -174,65 +164,6 @@ impl FunctionUrls {
             c.decorate(&req, &mut resp);
         }
         resp
-    }
-}
-
-/// The response of a RESPONSE_STREAM URL: the function's output, after the HTTP prelude
-/// (`{"statusCode", "headers", "cookies"}` and 8 NUL bytes) that
-/// `awslambda.HttpResponseStream.from` writes; without one, a 200 `application/octet-stream`.
-/// nimbus delivers the stream once the function has finished writing it.
-fn streamed(payload: &[u8]) -> HttpResponse {
-    const SEPARATOR: &[u8] = &[0; 8];
-    let prelude = payload
-        .starts_with(b"{")
-        .then(|| payload.windows(8).position(|w| w == SEPARATOR))
-        .flatten()
-        .and_then(|at| {
-            let meta: serde_json::Value = serde_json::from_slice(&payload[..at]).ok()?;
-            Some((meta, &payload[at + 8..]))
-        });
-    let Some((meta, body)) = prelude else {
-        return HttpResponse::new(200, "application/octet-stream", payload.to_vec());
-    };
-    let status = meta
-        .get("statusCode")
-        .and_then(serde_json::Value::as_u64)
-        .filter(|s| (100..=599).contains(s))
-        .unwrap_or(200) as u16;
-    let mut headers: Vec<(String, String)> = meta
-        .get("headers")
-        .and_then(serde_json::Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    for cookie in meta
-        .get("cookies")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(c) = cookie.as_str() {
-            headers.push(("set-cookie".into(), c.to_string()));
-        }
-    }
-    if !headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-    {
-        headers.push(("content-type".into(), "application/octet-stream".into()));
-    }
-    HttpResponse {
-        status,
-        headers,
-        body: Bytes::copy_from_slice(body),
     }
 }
 
