@@ -92,6 +92,7 @@ class NimbusServer:
         ephemeral: bool = True,
         cwd: Path | str | None = None,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ):
         if not BINARY.exists():
             pytest.fail(
@@ -103,6 +104,7 @@ class NimbusServer:
         self.ephemeral = ephemeral and data_dir is None
         self.cwd = Path(cwd) if cwd is not None else None
         self.extra_args = tuple(extra_args)
+        self.extra_env = dict(env or {})
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self._logdir = Path(tempfile.mkdtemp(prefix="nimbus-test-log-"))
@@ -151,6 +153,7 @@ class NimbusServer:
             # The developer's NIMBUS_* settings (port, data dir, ...) must not leak into tests.
             env = {k: v for k, v in os.environ.items() if not k.startswith("NIMBUS_")}
             env.setdefault("RUST_BACKTRACE", "1")
+            env.update(self.extra_env)
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.proc = subprocess.Popen(
                     self.args,

@@ -1,4 +1,4 @@
-"""An OpenID issuer for JWT authorizer tests: discovery and JWKS documents over http://, and
+"""An OpenID issuer for JWT authorizer tests: discovery and JWKS documents over HTTP(S), and
 RS256 tokens signed with a fixed test-only RSA key (pure Python, so no crypto package is
 needed)."""
 
@@ -53,9 +53,10 @@ def sign(claims: dict, kid: str = KID) -> str:
 
 
 class Issuer:
-    """Serves `/.well-known/openid-configuration` and `/jwks.json` on a free port."""
+    """Serves `/.well-known/openid-configuration` and `/jwks.json` on a free port: over http://,
+    or over https://localhost with `tls` (a server-side SSLContext)."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         issuer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -79,7 +80,12 @@ class Issuer:
             def log_message(self, *args):
                 pass
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        port = self.server.server_address[1]
+        if tls is None:
+            self.url = f"http://127.0.0.1:{port}"
+        else:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):

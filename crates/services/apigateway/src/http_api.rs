@@ -457,7 +457,10 @@ impl HttpApis {
                         integration.integration_method.as_deref().unwrap_or("ANY"),
                         &req,
                         &parameters,
-                        Duration::from_millis(timeout),
+                        &crate::http_proxy::Options {
+                            timeout: Duration::from_millis(timeout),
+                            verify_certificates: true,
+                        },
                     )
                     .await
                     .unwrap_or_else(|failure| match failure {

@@ -1,9 +1,8 @@
 //! JWT signatures, checked as API Gateway's JWT authorizers check them: the issuer's
 //! `/.well-known/openid-configuration` names its `jwks_uri`, whose RSA keys (by `kid`) verify
 //! RS256/RS384/RS512 tokens. Key sets are cached for five minutes, and fetched again when a
-//! token names a key the cached set does not have (the issuer rotated its keys). nimbus has no
-//! TLS client, so issuers are reached over `http://` (an `https://` issuer is tried as
-//! `http://` on the same host and port).
+//! token names a key the cached set does not have (the issuer rotated its keys). Issuers are
+//! reached over HTTPS with their certificates checked, or over plain HTTP when so named.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -34,16 +33,16 @@ fn b64url(s: &str) -> Option<Vec<u8>> {
 }
 
 async fn get_json(url: &str) -> Result<Value, String> {
-    let url = match url.strip_prefix("https://") {
-        Some(rest) => format!("http://{rest}"),
-        None => url.to_string(),
-    };
     let req = HttpRequest {
         method: "GET".into(),
         headers: vec![("accept".into(), "application/json".into())],
         ..HttpRequest::default()
     };
-    let resp = crate::http_proxy::forward(&url, "GET", &req, &Map::new(), FETCH_TIMEOUT)
+    let options = crate::http_proxy::Options {
+        timeout: FETCH_TIMEOUT,
+        verify_certificates: true,
+    };
+    let resp = crate::http_proxy::forward(url, "GET", &req, &Map::new(), &options)
         .await
         .map_err(|f| format!("{url} cannot be fetched ({f:?})"))?;
     if resp.status != 200 {

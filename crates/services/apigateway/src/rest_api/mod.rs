@@ -646,6 +646,20 @@ fn timeout_of(integration: &Integration) -> Duration {
     )
 }
 
+/// How an HTTP integration calls its endpoint: within its timeout, checking the endpoint's
+/// certificate unless `tlsConfig.insecureSkipVerification` says not to.
+fn upstream_options(integration: &Integration) -> crate::http_proxy::Options {
+    let skip = integration
+        .tls_config
+        .as_ref()
+        .and_then(|t| t.insecure_skip_verification)
+        .unwrap_or(false);
+    crate::http_proxy::Options {
+        timeout: timeout_of(integration),
+        verify_certificates: !skip,
+    }
+}
+
 /// A proxy result with `isBase64Encoded` is sent decoded when the client's Accept is a binary
 /// media type of the API, and as the base64 text otherwise, as AWS does.
 fn decode_binary(resp: &mut HttpResponse, payload: &[u8], d: &Deployed, call: &Call) {
@@ -747,7 +761,7 @@ async fn http_proxy(
 ) -> Result<HttpResponse, GatewayError> {
     let (method, req, params) = upstream_request(integration, call, call.req.body.clone(), true);
     let uri = integration.uri.as_deref().unwrap_or_default();
-    crate::http_proxy::forward(uri, &method, &req, &params, timeout_of(integration))
+    crate::http_proxy::forward(uri, &method, &req, &params, &upstream_options(integration))
         .await
         .map_err(upstream_failed)
 }
@@ -758,9 +772,10 @@ async fn http(integration: &Integration, call: &Call<'_>) -> Result<HttpResponse
     let body = mapping::request_body(integration, call)?;
     let (method, req, params) = upstream_request(integration, call, Bytes::from(body), false);
     let uri = integration.uri.as_deref().unwrap_or_default();
-    let upstream = crate::http_proxy::forward(uri, &method, &req, &params, timeout_of(integration))
-        .await
-        .map_err(upstream_failed)?;
+    let upstream =
+        crate::http_proxy::forward(uri, &method, &req, &params, &upstream_options(integration))
+            .await
+            .map_err(upstream_failed)?;
     let status = upstream.status.to_string();
     let chosen = mapping::select(integration.integration_responses.as_ref(), Some(&status))
         .ok_or(errors::CONFIGURATION_ERROR)?;
