@@ -114,6 +114,8 @@ class Gen:
             return self.external[shape_name]
         s = self.shapes[shape_name]
         t = s["type"]
+        if self.is_event_stream(shape_name):
+            return "nimbus_protocol::eventstream::EventStream"
         if t == "structure":
             return shape_name
         if t == "string":
@@ -136,10 +138,16 @@ class Gen:
             return f"std::collections::BTreeMap<String, {self.rust_type(s['value']['shape'])}>"
         raise ValueError(f"unhandled shape type {t} ({shape_name})")
 
+    def is_event_stream(self, shape_name):
+        """An output's event stream (Lambda's InvokeWithResponseStream): messages written while
+        the response is sent, not a value held in the output. Only restJson1 outputs stream so
+        far; an awsJson event stream (CloudWatch Logs' StartLiveTail) stays a plain shape."""
+        return self.is_rest() and self.shapes.get(shape_name, {}).get("eventstream", False)
+
     # ---- validation -------------------------------------------------------------------
     def checks_for(self, shape_name, expr, path_expr, depth):
         """Rust statements validating `expr` (a reference to a value of `shape_name`)."""
-        if shape_name in self.external:
+        if shape_name in self.external or self.is_event_stream(shape_name):
             return []
         s = self.shapes[shape_name]
         t = s["type"]
@@ -207,7 +215,10 @@ class Gen:
 
     def structure(self, name, s):
         required = set(s.get("required", []))
-        lines = ["#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]", f"pub struct {name} {{"]
+        derives = "Debug, Clone, Default, PartialEq, Serialize, Deserialize"
+        if any(self.is_event_stream(m["shape"]) for m in s["members"].values()):
+            derives = "Debug, Default, Serialize, Deserialize"  # a stream is neither copied nor compared
+        lines = [f"#[derive({derives})]", f"pub struct {name} {{"]
         checks = []
         for member, m in s["members"].items():
             field = snake(member)
@@ -353,7 +364,9 @@ class Gen:
         lines = [f"impl {name} {{",
                  "    /// Binds this output to the response's status code, headers and body.",
                  "    pub fn into_rest(self, status: u16) -> Result<RestResponse, AwsError> {"]
-        if payload:
+        if payload and self.is_event_stream(members[payload]["shape"]):
+            lines.append("        let mut resp = RestResponse::new(status, Vec::new());")
+        elif payload:
             m = members[payload]
             if self.shapes[m["shape"]]["type"] == "blob":
                 lines.append(f"        let mut resp = RestResponse::new(status, self.{snake(payload)}.clone().map(|b| b.0).unwrap_or_default());")
@@ -372,6 +385,8 @@ class Gen:
                 lines.append(f'        for (k, v) in self.{field}.iter().flatten() {{ resp.headers.push(("{m.get("locationName", member)}", format!("{{k}}:{{v}}"))); }}')
             elif loc == "statusCode":
                 lines.append(f"        if let Some(code) = self.{field} {{ resp.status = code as u16; }}")
+        if payload and self.is_event_stream(members[payload]["shape"]):
+            lines.append(f"        resp.stream = self.{snake(payload)}.and_then(|s| s.0);")
         lines += ["        Ok(resp)", "    }", "}", ""]
         return "\n".join(lines)
 

@@ -6,6 +6,7 @@ and tells a body that broke off (IncompleteRead) from one that ended."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import threading
@@ -215,3 +216,49 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
 """, runtime="nodejs20.x")
     r = invoke(lam, name, {"a": 1})
     assert r.error is None and json.loads(r.body) == {"got": {"a": 1}}
+
+
+STREAM_FOR_INVOKE = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write("first\\n");
+  if (event.fail) throw new Error("mid-stream");
+  const gate = await fetch(event.gate);
+  responseStream.end("then " + (await gate.text()) + "\\n");
+});
+"""
+
+
+def payload_until(events, wanted: bytes) -> bytes:
+    got = b""
+    while len(got) < len(wanted):
+        got += next(events)["PayloadChunk"]["Payload"]
+    return got
+
+
+def test_invoke_with_response_stream_delivers_chunks_as_they_are_written(lam, make_function, gate):
+    name = make_function(STREAM_FOR_INVOKE, runtime="nodejs20.x")
+    resp = lam.invoke_with_response_stream(FunctionName=name, Payload=json.dumps({"gate": gate.url}), LogType="Tail")
+    assert (resp["StatusCode"], resp["ExecutedVersion"]) == (200, "$LATEST")
+    assert resp["ResponseStreamContentType"] == "application/vnd.amazon.eventstream"
+    events = iter(resp["EventStream"])
+    assert payload_until(events, b"first\n") == b"first\n"  # read before the gate opens
+    gate.opened.set()
+    assert payload_until(events, b"then open\n") == b"then open\n"
+    complete = next(events)["InvokeComplete"]
+    assert "ErrorCode" not in complete
+    assert "END RequestId" in base64.b64decode(complete["LogResult"]).decode()
+    assert list(events) == []
+
+
+def test_invoke_with_response_stream_reports_errors_and_buffered_answers(lam, make_function):
+    name = make_function(STREAM_FOR_INVOKE, runtime="nodejs20.x")
+    events = list(lam.invoke_with_response_stream(FunctionName=name, Payload=b'{"fail": true}')["EventStream"])
+    assert events[0] == {"PayloadChunk": {"Payload": b"first\n"}}
+    assert events[-1] == {"InvokeComplete": {"ErrorCode": "Error", "ErrorDetails": "mid-stream"}}
+    # A function that does not stream answers with its whole response as one chunk.
+    plain = make_function("def lambda_handler(event, context):\n    return {'echo': event}\n")
+    events = list(lam.invoke_with_response_stream(FunctionName=plain, Payload=b'{"a": 1}')["EventStream"])
+    assert [json.loads(events[0]["PayloadChunk"]["Payload"]), events[1]] == [{"echo": {"a": 1}}, {"InvokeComplete": {}}]
+    assert lam.invoke_with_response_stream(FunctionName=plain, InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke_with_response_stream(FunctionName="no-such-function")

@@ -14,6 +14,7 @@
 
 pub mod blob;
 pub mod error;
+pub mod eventstream;
 pub mod json;
 pub mod query;
 pub mod rest;

@@ -229,12 +229,14 @@ pub fn parse_bound<T: FromStr>(value: Option<String>, member: &str) -> Result<Op
 }
 
 /// A REST response as the generated bindings produce it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RestResponse {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub content_type: &'static str,
     pub body: Bytes,
+    /// An event-stream output's messages, sent after `body` as they are written.
+    pub stream: Option<nimbus_core::body::BodyStream>,
 }
 
 impl RestResponse {
@@ -244,6 +246,7 @@ impl RestResponse {
             headers: Vec::new(),
             content_type: "application/json",
             body: body.into(),
+            stream: None,
         }
     }
 

@@ -17,7 +17,7 @@ pub(crate) async fn call(
 ) -> Response<Body> {
     match service.handle(ctx, operation, request).await {
         Ok(out) => {
-            let mut resp = Response::new(Body::full(out.body));
+            let mut resp = Response::new(Body::new(out.body, out.stream));
             *resp.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);
             let headers = resp.headers_mut();
             headers.insert(

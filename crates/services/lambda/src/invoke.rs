@@ -10,7 +10,7 @@ use nimbus_core::{Arn, RequestContext};
 use nimbus_protocol::Blob;
 
 use crate::control::{require_function, resolve_version, Lambda};
-use crate::engine::{Invocation, Outcome, ResponseStream};
+use crate::engine::{Invocation, InvokeResult, Outcome, ResponseStream};
 use crate::errors::{function_not_found, Result};
 use crate::generated::lambda::*;
 use crate::names::{self, FunctionRef};
@@ -205,27 +205,84 @@ pub async fn run(
     execute(lambda, ctx, t, invocation).await
 }
 
-/// Runs an invocation whose response the function may stream: if it does, `stream` gets the
-/// response as its first bytes arrive, and the outcome, when the function has finished, is an
-/// empty response or the error it reported mid-stream. A function that answers in one piece
-/// answers as with [`run`].
-pub async fn run_streamed(
+/// An invocation whose response the function may stream, running in a task of its own (so it
+/// goes on, and ends its stream, whoever stops waiting for it).
+pub struct Streamed {
+    stream: tokio::sync::oneshot::Receiver<ResponseStream>,
+    outcome: tokio::task::JoinHandle<Result<InvokeResult>>,
+}
+
+/// How a [`Streamed`] invocation began.
+pub enum Begun {
+    /// The function is streaming its response; `outcome` resolves when it has finished: an empty
+    /// response, or the error it reported mid-stream.
+    Streaming {
+        stream: ResponseStream,
+        outcome: tokio::task::JoinHandle<Result<InvokeResult>>,
+    },
+    /// It answered in one piece (or failed before streaming), as [`run`] answers.
+    Finished(Result<(Outcome, Option<String>)>),
+}
+
+/// Starts an invocation whose response the function may stream.
+pub fn start_streamed(
     lambda: &Lambda,
     ctx: &RequestContext,
     t: &Target,
     request_id: &str,
     payload: Bytes,
-    stream: tokio::sync::oneshot::Sender<ResponseStream>,
-) -> Result<(Outcome, Option<String>)> {
+    client_context: Option<String>,
+    tail: bool,
+) -> Result<Streamed> {
+    let snapshot = lambda.snapshot(
+        &ctx.account,
+        &ctx.region,
+        &t.function.name,
+        &t.executed_version,
+        &t.version,
+    )?;
+    let (taker, stream) = tokio::sync::oneshot::channel();
     let invocation = Invocation {
         request_id: request_id.to_string(),
         payload,
         function_arn: t.invoked_arn.to_string(),
-        client_context: None,
-        tail: false,
-        stream: Some(stream),
+        client_context,
+        tail,
+        stream: Some(taker),
     };
-    execute(lambda, ctx, t, invocation).await
+    let engine = lambda.engine.clone();
+    let reserved = t.reserved;
+    let outcome = tokio::spawn(async move { engine.invoke(snapshot, reserved, invocation).await });
+    Ok(Streamed { stream, outcome })
+}
+
+impl Streamed {
+    /// Waits for the stream to begin or the invocation to end, whichever comes first.
+    pub async fn begun(self) -> Begun {
+        let Streamed {
+            mut stream,
+            mut outcome,
+        } = self;
+        tokio::select! {
+            biased;
+            Ok(stream) = &mut stream => Begun::Streaming { stream, outcome },
+            result = &mut outcome => Begun::Finished(joined(result).map(|r| (r.outcome, r.tail))),
+        }
+    }
+}
+
+/// The result of an invocation's task; a task that panicked is a service error.
+pub fn joined(
+    result: std::result::Result<Result<InvokeResult>, tokio::task::JoinError>,
+) -> Result<InvokeResult> {
+    result.map_err(|e| {
+        nimbus_protocol::AwsError::new(
+            500,
+            "",
+            "ServiceException",
+            format!("the invocation failed: {e}"),
+        )
+    })?
 }
 
 async fn execute(
@@ -287,11 +344,7 @@ pub async fn invoke(
             })
         }
         _ => {
-            let client_context = input
-                .client_context
-                .as_deref()
-                .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
-                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            let client_context = decode_client_context(input.client_context.as_deref());
             let tail = input.log_type.as_deref() == Some("Tail");
             let (outcome, log) = run(
                 lambda,
@@ -317,6 +370,13 @@ pub async fn invoke(
             })
         }
     }
+}
+
+/// `X-Amz-Client-Context`, base64 as the caller sends it, as the text the runtime receives.
+pub(crate) fn decode_client_context(header: Option<&str>) -> Option<String> {
+    header
+        .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// The deprecated InvokeAsync: an Event invocation answered with 202 `{"Status": 202}`.

@@ -22,6 +22,7 @@ pub mod function_urls;
 pub mod generated;
 pub mod invoke;
 pub mod names;
+pub mod response_stream;
 pub mod runtimes;
 pub mod sdk;
 pub mod service;

@@ -431,6 +431,7 @@ impl LambdaApi for Lambda {
         list_tags(ListTagsRequest) -> ListTagsResponse => tags::list;
         invoke(InvocationRequest) -> InvocationResponse => invoke::invoke;
         invoke_async(InvokeAsyncRequest) -> InvokeAsyncResponse => invoke::invoke_async;
+        invoke_with_response_stream(InvokeWithResponseStreamRequest) -> InvokeWithResponseStreamResponse => crate::response_stream::invoke;
     }
 
     async fn get_account_settings(

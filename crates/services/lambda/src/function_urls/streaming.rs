@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::bad_gateway;
 use crate::engine::{Outcome, ResponseStream};
 use crate::errors::Result;
-use crate::invoke::{self, Target};
+use crate::invoke::{self, Begun, Target};
 use crate::service::Lambda;
 
 const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
@@ -31,15 +31,14 @@ pub(super) async fn invoke(
     request_id: &str,
     event: Bytes,
 ) -> Result<HttpResponse> {
-    let (taker, taken) = tokio::sync::oneshot::channel();
-    let run = invoke::run_streamed(lambda, ctx, t, request_id, event, taker);
-    tokio::pin!(run);
-    // Once the stream is taken the invocation goes on without this future: the engine runs it
-    // in a task of its own, which ends the stream and writes the logs.
-    tokio::select! {
-        biased;
-        Ok(stream) = taken => Ok(respond(stream).await),
-        outcome = &mut run => Ok(match outcome?.0 {
+    // Once streaming, the invocation goes on in its own task, which ends the stream and writes
+    // the logs; nothing here waits for its outcome.
+    match invoke::start_streamed(lambda, ctx, t, request_id, event, None, false)?
+        .begun()
+        .await
+    {
+        Begun::Streaming { stream, .. } => Ok(respond(stream).await),
+        Begun::Finished(outcome) => Ok(match outcome?.0 {
             Outcome::Response(payload) => buffered(&payload),
             Outcome::Error(_) => bad_gateway(),
         }),

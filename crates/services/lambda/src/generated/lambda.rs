@@ -8319,10 +8319,10 @@ impl InvokeWithResponseStreamRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct InvokeWithResponseStreamResponse {
     #[serde(skip)]
-    pub event_stream: Option<InvokeWithResponseStreamResponseEvent>,
+    pub event_stream: Option<nimbus_protocol::eventstream::EventStream>,
     #[serde(skip)]
     pub executed_version: Option<String>,
     #[serde(skip)]
@@ -8334,9 +8334,6 @@ pub struct InvokeWithResponseStreamResponse {
 impl InvokeWithResponseStreamResponse {
     /// Checks the model's constraints, collecting every violation.
     pub fn validate_into(&self, path: &str, v: &mut Violations) {
-        if let Some(x) = &self.event_stream {
-            (x).validate_into(&join(path, "eventStream"), v);
-        }
         if let Some(x) = &self.executed_version {
             if (x).chars().count() < 1 {
                 v.fail(
@@ -15870,13 +15867,7 @@ impl InvokeWithResponseStreamRequest {
 impl InvokeWithResponseStreamResponse {
     /// Binds this output to the response's status code, headers and body.
     pub fn into_rest(self, status: u16) -> Result<RestResponse, AwsError> {
-        let mut resp = RestResponse::new(
-            status,
-            match &self.event_stream {
-                Some(p) => json::encode(p)?,
-                None => Vec::new(),
-            },
-        );
+        let mut resp = RestResponse::new(status, Vec::new());
         resp.header(
             "X-Amz-Executed-Version",
             self.executed_version.as_ref().map(|v| v.clone()),
@@ -15890,6 +15881,7 @@ impl InvokeWithResponseStreamResponse {
         if let Some(code) = self.status_code {
             resp.status = code as u16;
         }
+        resp.stream = self.event_stream.and_then(|s| s.0);
         Ok(resp)
     }
 }
