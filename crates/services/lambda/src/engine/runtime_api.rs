@@ -303,17 +303,19 @@ async fn streamed_response(
 ) -> Response<Full<Bytes>> {
     let content_type =
         header(&req, "content-type").unwrap_or_else(|| "application/octet-stream".to_string());
-    let (writer, body) = nimbus_core::body::channel();
-    let mut writer = match taker {
-        Some(t) => t
-            .send(ResponseStream { content_type, body })
-            .is_ok()
-            .then_some(writer),
-        None => None,
+    let mut sink = match taker {
+        Some(taker) => {
+            let (writer, body) = nimbus_core::body::channel();
+            match taker.send(ResponseStream { content_type, body }) {
+                Ok(()) => Sink::Stream(writer),
+                Err(_) => Sink::Discard, // the caller left before the stream began
+            }
+        }
+        None => Sink::Collect(bytes::BytesMut::new()),
     };
-    let (limit, mut collected) = match writer {
-        Some(_) => (MAX_STREAMED_RESPONSE, None),
-        None => (MAX_RESPONSE, Some(bytes::BytesMut::new())),
+    let limit = match sink {
+        Sink::Collect(_) => MAX_RESPONSE,
+        _ => MAX_STREAMED_RESPONSE,
     };
     let mut incoming = req.into_body();
     let mut size = 0;
@@ -339,13 +341,15 @@ async fn streamed_response(
                         &format!("Exceeded maximum allowed payload size ({limit} bytes)."),
                     );
                 }
-                if let Some(c) = collected.as_mut() {
-                    c.extend_from_slice(&data);
-                } else if let Some(w) = &writer {
-                    // The client hung up: the function goes on; its output is dropped.
-                    if !w.write(data).await {
-                        writer = None;
+                match &mut sink {
+                    Sink::Collect(c) => c.extend_from_slice(&data),
+                    Sink::Stream(w) => {
+                        // The client hung up: the function goes on; its output is dropped.
+                        if !w.write(data).await {
+                            sink = Sink::Discard;
+                        }
                     }
+                    Sink::Discard => {}
                 }
             }
             Err(frame) => trailers = frame.into_trailers().ok(),
@@ -374,13 +378,26 @@ async fn streamed_response(
         });
         return accepted();
     }
-    if let Some(w) = writer {
-        w.finish();
-    }
-    let _ = result.send(RuntimeResult::Response(
-        collected.map(bytes::BytesMut::freeze).unwrap_or_default(),
-    ));
+    let collected = match sink {
+        Sink::Collect(c) => c.freeze(),
+        Sink::Stream(w) => {
+            w.finish();
+            Bytes::new()
+        }
+        Sink::Discard => Bytes::new(),
+    };
+    let _ = result.send(RuntimeResult::Response(collected));
     accepted()
+}
+
+/// Where a streamed response goes.
+enum Sink {
+    /// To the caller, chunk by chunk.
+    Stream(nimbus_core::body::BodyWriter),
+    /// Into one response, for a caller that takes it whole.
+    Collect(bytes::BytesMut),
+    /// Nowhere: the caller has gone.
+    Discard,
 }
 
 fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
