@@ -10,7 +10,7 @@ use nimbus_core::{Arn, RequestContext};
 use nimbus_protocol::Blob;
 
 use crate::control::{require_function, resolve_version, Lambda};
-use crate::engine::{Invocation, InvokeResult, Outcome, ResponseStream};
+use crate::engine::{Invocation, InvokeResult, Outcome, ResponseStream, Snapshot};
 use crate::errors::{function_not_found, Result};
 use crate::generated::lambda::*;
 use crate::names::{self, FunctionRef};
@@ -194,15 +194,42 @@ pub async fn run(
     client_context: Option<String>,
     tail: bool,
 ) -> Result<(Outcome, Option<String>)> {
-    let invocation = Invocation {
+    let snapshot = snapshot_of(lambda, ctx, t)?;
+    let invocation = invocation(t, request_id, payload, client_context, tail, None);
+    let result = lambda
+        .engine
+        .invoke(snapshot, t.reserved, invocation)
+        .await?;
+    Ok((result.outcome, result.tail))
+}
+
+/// The frozen version `t` runs.
+fn snapshot_of(lambda: &Lambda, ctx: &RequestContext, t: &Target) -> Result<Arc<Snapshot>> {
+    lambda.snapshot(
+        &ctx.account,
+        &ctx.region,
+        &t.function.name,
+        &t.executed_version,
+        &t.version,
+    )
+}
+
+fn invocation(
+    t: &Target,
+    request_id: &str,
+    payload: Bytes,
+    client_context: Option<String>,
+    tail: bool,
+    stream: Option<tokio::sync::oneshot::Sender<ResponseStream>>,
+) -> Invocation {
+    Invocation {
         request_id: request_id.to_string(),
         payload,
         function_arn: t.invoked_arn.to_string(),
         client_context,
         tail,
-        stream: None,
-    };
-    execute(lambda, ctx, t, invocation).await
+        stream,
+    }
 }
 
 /// An invocation whose response the function may stream, running in a task of its own (so it
@@ -234,22 +261,9 @@ pub fn start_streamed(
     client_context: Option<String>,
     tail: bool,
 ) -> Result<Streamed> {
-    let snapshot = lambda.snapshot(
-        &ctx.account,
-        &ctx.region,
-        &t.function.name,
-        &t.executed_version,
-        &t.version,
-    )?;
+    let snapshot = snapshot_of(lambda, ctx, t)?;
     let (taker, stream) = tokio::sync::oneshot::channel();
-    let invocation = Invocation {
-        request_id: request_id.to_string(),
-        payload,
-        function_arn: t.invoked_arn.to_string(),
-        client_context,
-        tail,
-        stream: Some(taker),
-    };
+    let invocation = invocation(t, request_id, payload, client_context, tail, Some(taker));
     let engine = lambda.engine.clone();
     let reserved = t.reserved;
     let outcome = tokio::spawn(async move { engine.invoke(snapshot, reserved, invocation).await });
@@ -283,26 +297,6 @@ pub fn joined(
             format!("the invocation failed: {e}"),
         )
     })?
-}
-
-async fn execute(
-    lambda: &Lambda,
-    ctx: &RequestContext,
-    t: &Target,
-    invocation: Invocation,
-) -> Result<(Outcome, Option<String>)> {
-    let snapshot = lambda.snapshot(
-        &ctx.account,
-        &ctx.region,
-        &t.function.name,
-        &t.executed_version,
-        &t.version,
-    )?;
-    let result = lambda
-        .engine
-        .invoke(snapshot, t.reserved, invocation)
-        .await?;
-    Ok((result.outcome, result.tail))
 }
 
 pub async fn invoke(
