@@ -10,14 +10,15 @@
 //! | `apigw.api_ids`        | api id (shared with HTTP APIs)             | `ApiOwner` JSON       |
 //!
 //! A REST API is one record: its resources with their methods, integrations and responses,
-//! its authorizers and gateway responses. Every management call rewrites it, and a deployment
+//! its authorizers, gateway responses, models and request validators. Every management call rewrites it, and a deployment
 //! is a copy of it, which is what AWS's "a deployment is a snapshot" means.
 
 use nimbus_store::{KeyRange, Read, Tree, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::generated::apigateway::{
-    ApiKey, Authorizer, Deployment, GatewayResponse, Resource, RestApi, Stage, UsagePlan,
+    ApiKey, Authorizer, Deployment, GatewayResponse, Model, RequestValidator, Resource, RestApi,
+    Stage, UsagePlan,
 };
 use crate::storage::{api_key, child_key, children, get, put, scan, ApiOwner, Result, API_IDS};
 
@@ -36,6 +37,10 @@ pub struct RestApiRecord {
     pub authorizers: Vec<Authorizer>,
     #[serde(default)]
     pub gateway_responses: Vec<GatewayResponse>,
+    #[serde(default)]
+    pub models: Vec<Model>,
+    #[serde(default)]
+    pub request_validators: Vec<RequestValidator>,
 }
 
 impl RestApiRecord {
@@ -45,6 +50,16 @@ impl RestApiRecord {
 
     pub fn resource(&self, id: &str) -> Option<&Resource> {
         self.resources.iter().find(|r| r.id.as_deref() == Some(id))
+    }
+
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name.as_deref() == Some(name))
+    }
+
+    pub fn request_validator(&self, id: &str) -> Option<&RequestValidator> {
+        self.request_validators
+            .iter()
+            .find(|v| v.id.as_deref() == Some(id))
     }
 
     pub fn resource_mut(&mut self, id: &str) -> Option<&mut Resource> {

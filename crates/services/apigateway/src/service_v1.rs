@@ -9,7 +9,8 @@ use nimbus_store::Store;
 use crate::generated::apigateway::{self as gen, *};
 use crate::rest_storage;
 use crate::v1::{
-    authorizers, deployments, gateway_responses, integrations, keys, methods, resources, rest_apis,
+    authorizers, deployments, gateway_responses, integrations, keys, methods, models, resources,
+    rest_apis,
 };
 
 /// The ids of the REST APIs there are: the front door claims `<id>.execute-api` hosts for
@@ -111,6 +112,16 @@ impl ApiGatewayApi for ApiGateway {
         get_stages(GetStagesRequest) -> Stages => deployments::list_stages;
         update_stage(UpdateStageRequest) -> Stage => deployments::update_stage;
         delete_stage(DeleteStageRequest) -> () => deployments::delete_stage;
+        create_model(CreateModelRequest) -> Model => models::create_model;
+        get_model(GetModelRequest) -> Model => models::get_model;
+        get_models(GetModelsRequest) -> Models => models::get_models;
+        update_model(UpdateModelRequest) -> Model => models::update_model;
+        delete_model(DeleteModelRequest) -> () => models::delete_model;
+        create_request_validator(CreateRequestValidatorRequest) -> RequestValidator => models::create_validator;
+        get_request_validator(GetRequestValidatorRequest) -> RequestValidator => models::get_validator;
+        get_request_validators(GetRequestValidatorsRequest) -> RequestValidators => models::get_validators;
+        update_request_validator(UpdateRequestValidatorRequest) -> RequestValidator => models::update_validator;
+        delete_request_validator(DeleteRequestValidatorRequest) -> () => models::delete_validator;
         create_authorizer(CreateAuthorizerRequest) -> Authorizer => authorizers::create;
         get_authorizer(GetAuthorizerRequest) -> Authorizer => authorizers::get;
         get_authorizers(GetAuthorizersRequest) -> Authorizers => authorizers::list;

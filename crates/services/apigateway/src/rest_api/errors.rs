@@ -2,6 +2,8 @@
 //! gateway response type the API may customize (PutGatewayResponse), falling back to its
 //! DEFAULT_4XX or DEFAULT_5XX customization, then to AWS's built-in body.
 
+use std::borrow::Cow;
+
 use nimbus_frontdoor::HttpResponse;
 
 use super::call::Call;
@@ -9,15 +11,15 @@ use crate::generated::apigateway::GatewayResponse;
 use crate::v1::gateway_responses::DEFAULT_TEMPLATE;
 
 /// One of the gateway's errors: its response type, status, message and `x-amzn-ErrorType`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct GatewayError {
     pub kind: &'static str,
     pub status: u16,
     /// None renders as JSON `null`, as authorizer failures do.
-    pub message: Option<&'static str>,
+    pub message: Option<Cow<'static, str>>,
     pub error_type: &'static str,
     /// The body AWS answers when nothing is customized.
-    pub body: &'static str,
+    pub body: Cow<'static, str>,
 }
 
 macro_rules! errors {
@@ -25,9 +27,12 @@ macro_rules! errors {
         $($(#[$doc])* pub const $name: GatewayError = GatewayError {
             kind: $kind,
             status: $status,
-            message: $message,
+            message: match $message {
+                Some(m) => Some(Cow::Borrowed(m)),
+                None => None,
+            },
             error_type: $error_type,
-            body: $body,
+            body: Cow::Borrowed($body),
         };)*
     };
 }
@@ -56,11 +61,30 @@ errors! {
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE", 413, Some("Request Too Long"), "RequestTooLargeException", r#"{"message":"Request Too Long"}"#;
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", 415, Some("Unsupported Media Type"),
         "UnsupportedMediaTypeException", r#"{"message":"Unsupported Media Type"}"#;
+    /// A body its method's request validator checks against a model, which it does not satisfy.
+    BAD_REQUEST_BODY = "BAD_REQUEST_BODY", 400, Some("Invalid request body"),
+        "BadRequestException", r#"{"message": "Invalid request body"}"#;
+}
+
+/// A request without the parameters its method's request validator requires, named in the
+/// order the method lists them.
+pub fn missing_parameters(names: &[&str]) -> GatewayError {
+    let message = format!(
+        "Missing required request parameters: [{}]",
+        names.join(", ")
+    );
+    GatewayError {
+        kind: "BAD_REQUEST_PARAMETERS",
+        status: 400,
+        body: Cow::Owned(serde_json::json!({ "message": message }).to_string()),
+        message: Some(Cow::Owned(message)),
+        error_type: "BadRequestException",
+    }
 }
 
 /// The built-in response for `e`, for requests that reach no API.
 pub fn plain(e: &GatewayError) -> HttpResponse {
-    let mut resp = HttpResponse::new(e.status, "application/json", e.body);
+    let mut resp = HttpResponse::new(e.status, "application/json", e.body.to_string());
     resp.headers
         .push(("x-amzn-ErrorType".into(), e.error_type.into()));
     resp
@@ -102,7 +126,7 @@ fn customized(g: &GatewayResponse, e: &GatewayError, call: &Call) -> HttpRespons
         .or_else(|| templates.iter().next())
         .map(|(k, v)| (k.clone(), v.clone()))
         .unwrap_or_else(|| ("application/json".into(), DEFAULT_TEMPLATE.into()));
-    let message = e.message.map_or("null".to_string(), |m| {
+    let message = e.message.as_deref().map_or("null".to_string(), |m| {
         serde_json::Value::from(m).to_string()
     });
     let error = serde_json::json!({

@@ -17,7 +17,9 @@ mod authorizer;
 mod call;
 mod errors;
 mod mapping;
+mod schema;
 mod select;
+mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -186,6 +188,9 @@ impl RestApis {
             return errors::respond(responses, &errors::THROTTLED, call);
         }
         if let Err(e) = self.admit(deployed, method, call).await {
+            return errors::respond(responses, &e, call);
+        }
+        if let Err(e) = validate::check(&deployed.api, method, call) {
             return errors::respond(responses, &e, call);
         }
         let call = &*call;

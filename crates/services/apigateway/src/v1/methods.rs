@@ -43,6 +43,11 @@ pub async fn put(gw: &ApiGateway, ctx: &RequestContext, input: PutMethodRequest)
                 return Err(bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."));
             }
         }
+        check_references(
+            api,
+            input.request_validator_id.as_deref(),
+            input.request_models.as_ref(),
+        )?;
         let resource = require_resource(api, &input.resource_id)?;
         let methods = resource
             .resource_methods
@@ -83,6 +88,12 @@ pub async fn update(
         let mut updated = patch::apply(m, &input.patch_operations.unwrap_or_default())?;
         updated.http_method = m.http_method.clone();
         updated.method_integration = m.method_integration.clone();
+        check_references(
+            api,
+            updated.request_validator_id.as_deref(),
+            updated.request_models.as_ref(),
+        )?;
+        let m = require_method(api, &input.resource_id, &input.http_method)?;
         *m = updated;
         Ok(m.clone())
     })
@@ -101,6 +112,29 @@ pub async fn delete(
         }
         Ok(())
     })
+}
+
+/// A method may name only a request validator and models its API has.
+fn check_references(
+    api: &crate::rest_storage::RestApiRecord,
+    validator: Option<&str>,
+    models: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<()> {
+    if let Some(id) = validator.filter(|id| !id.is_empty()) {
+        if api.request_validator(id).is_none() {
+            return Err(bad_request(
+                "Invalid Request Validator identifier specified",
+            ));
+        }
+    }
+    for name in models.into_iter().flat_map(|m| m.values()) {
+        if api.model(name).is_none() {
+            return Err(bad_request(format!(
+                "Invalid model identifier specified: {name}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn missing_response() -> nimbus_protocol::AwsError {

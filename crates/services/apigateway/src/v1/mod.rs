@@ -6,6 +6,7 @@ pub mod gateway_responses;
 pub mod integrations;
 pub mod keys;
 pub mod methods;
+pub mod models;
 pub mod patch;
 pub mod resources;
 pub mod rest_apis;

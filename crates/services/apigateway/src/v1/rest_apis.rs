@@ -69,6 +69,7 @@ pub async fn create(
     let record = RestApiRecord {
         api,
         resources: vec![root],
+        models: super::models::defaults(),
         ..RestApiRecord::default()
     };
     gw.store
