@@ -262,3 +262,89 @@ def test_invoke_with_response_stream_reports_errors_and_buffered_answers(lam, ma
     assert lam.invoke_with_response_stream(FunctionName=plain, InvocationType="DryRun")["StatusCode"] == 204
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.invoke_with_response_stream(FunctionName="no-such-function")
+
+
+REST_STREAM = """
+exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 200, headers: {"content-type": "text/plain"}, multiValueHeaders: {"x-m": ["a", "b"]}});
+  responseStream.write("path " + event.path + "\\n");
+  const gate = await fetch(event.queryStringParameters.gate);
+  responseStream.end("then " + (await gate.text()) + "\\n");
+});
+"""
+
+
+def test_rest_api_streams_a_lambda_proxy_response(server, make_function, gate):
+    """responseTransferMode STREAM: API Gateway invokes the function as InvokeWithResponseStream
+    does and sends its body on as it is written, after the prelude's status and headers."""
+    apigw = server.client("apigateway")
+    name = make_function(REST_STREAM, runtime="nodejs20.x")
+    function_arn = f"arn:aws:lambda:{REGION}:000000000000:function:{name}"
+    api = apigw.create_rest_api(name="streamed")
+    try:
+        root = apigw.get_resources(restApiId=api["id"])["items"][0]["id"]
+        resource = apigw.create_resource(restApiId=api["id"], parentId=root, pathPart="chat")["id"]
+        apigw.put_method(restApiId=api["id"], resourceId=resource, httpMethod="GET", authorizationType="NONE")
+        integration = apigw.put_integration(
+            restApiId=api["id"], resourceId=resource, httpMethod="GET", type="AWS_PROXY",
+            integrationHttpMethod="POST", responseTransferMode="STREAM", timeoutInMillis=60000,
+            uri=f"arn:aws:apigateway:{REGION}:lambda:path/2021-11-15/functions/{function_arn}/response-streaming-invocations")
+        assert (integration["responseTransferMode"], integration["timeoutInMillis"]) == ("STREAM", 60000)
+        with pytest.raises(apigw.exceptions.BadRequestException):
+            apigw.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="MOCK",
+                                  responseTransferMode="STREAM")
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+        conn.request("GET", f"/prod/chat?gate={gate.url}",
+                     headers={"Host": f"{api['id']}.execute-api.localhost:{server.port}"})
+        resp = conn.getresponse()
+        assert (resp.status, resp.getheader("content-type")) == (200, "text/plain")
+        assert resp.headers.get_all("x-m") == ["a", "b"]
+        assert read_until(resp, b"path /chat\n") == b"path /chat\n"
+        gate.opened.set()
+        assert resp.read() == b"then open\n"
+        conn.close()
+    finally:
+        apigw.delete_rest_api(restApiId=api["id"])
+
+
+def test_rest_api_streams_an_http_proxy_response(server, gate):
+    """responseTransferMode STREAM on HTTP_PROXY: the upstream's body is passed on as it comes."""
+    from http.server import BaseHTTPRequestHandler
+
+    class Upstream(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+            self.wfile.write(b"data: first\n\n")
+            self.wfile.flush()
+            gate.opened.wait(20)
+            self.wfile.write(b"data: second\n\n")
+
+        def log_message(self, *args):
+            pass
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    apigw = server.client("apigateway")
+    api = apigw.create_rest_api(name="streamed-proxy")
+    try:
+        root = apigw.get_resources(restApiId=api["id"])["items"][0]["id"]
+        apigw.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                              integrationHttpMethod="GET", responseTransferMode="STREAM",
+                              uri=f"http://127.0.0.1:{upstream.server_address[1]}/events")
+        apigw.create_deployment(restApiId=api["id"], stageName="prod")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+        conn.request("GET", "/prod/", headers={"Host": f"{api['id']}.execute-api.localhost:{server.port}"})
+        resp = conn.getresponse()
+        assert (resp.status, resp.getheader("content-type")) == (200, "text/event-stream")
+        assert read_until(resp, b"data: first\n\n") == b"data: first\n\n"
+        gate.opened.set()
+        assert resp.read() == b"data: second\n\n"
+        conn.close()
+    finally:
+        apigw.delete_rest_api(restApiId=api["id"])
+        upstream.shutdown()

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::rt::{Read, Write};
 use hyper_util::rt::TokioIo;
+use nimbus_core::body::BodyStream;
 
 pub use url::Url;
 
@@ -66,6 +68,58 @@ pub async fn send<'a>(
     body: Bytes,
     options: &Options,
 ) -> Result<http::Response<Bytes>, Error> {
+    let request = request(method, url, headers, body)?;
+    let call = async {
+        let (parts, body) = call(url, request, options).await?.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| Error::Unreachable(format!("{url}: {e}")))?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    };
+    match tokio::time::timeout(options.timeout, call).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::TimedOut),
+    }
+}
+
+/// Sends one request and answers once the response's head has arrived (within the timeout);
+/// its body follows as the server sends it, broken off if the connection fails.
+pub async fn open<'a>(
+    method: &str,
+    url: &Url,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Bytes,
+    options: &Options,
+) -> Result<http::Response<BodyStream>, Error> {
+    let request = request(method, url, headers, body)?;
+    let (parts, mut incoming) =
+        match tokio::time::timeout(options.timeout, call(url, request, options)).await {
+            Ok(result) => result?.into_parts(),
+            Err(_) => return Err(Error::TimedOut),
+        };
+    let (writer, stream) = nimbus_core::body::channel();
+    tokio::spawn(async move {
+        while let Some(frame) = incoming.frame().await {
+            let Ok(frame) = frame else { return };
+            if let Ok(data) = frame.into_data() {
+                if !writer.write(data).await {
+                    return;
+                }
+            }
+        }
+        writer.finish();
+    });
+    Ok(http::Response::from_parts(parts, stream))
+}
+
+fn request<'a>(
+    method: &str,
+    url: &Url,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Bytes,
+) -> Result<http::Request<Full<Bytes>>, Error> {
     let mut builder = http::Request::builder()
         .method(method)
         .uri(url.path_and_query())
@@ -73,20 +127,17 @@ pub async fn send<'a>(
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    let request = builder
+    builder
         .body(Full::new(body))
-        .map_err(|e| Error::BadUrl(e.to_string()))?;
-    match tokio::time::timeout(options.timeout, call(url, request, options)).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::TimedOut),
-    }
+        .map_err(|e| Error::BadUrl(e.to_string()))
 }
 
+/// Connects (with TLS for https://), sends `request`, and answers the response's head.
 async fn call(
     url: &Url,
     request: http::Request<Full<Bytes>>,
     options: &Options,
-) -> Result<http::Response<Bytes>, Error> {
+) -> Result<http::Response<Incoming>, Error> {
     let unreachable = |e: &dyn std::fmt::Display| Error::Unreachable(format!("{url}: {e}"));
     let stream = tokio::net::TcpStream::connect((url.host(), url.port()))
         .await
@@ -112,7 +163,7 @@ async fn call(
 async fn exchange<T>(
     io: T,
     request: http::Request<Full<Bytes>>,
-) -> Result<http::Response<Bytes>, hyper::Error>
+) -> Result<http::Response<Incoming>, hyper::Error>
 where
     T: Read + Write + Unpin + Send + 'static,
 {
@@ -120,7 +171,5 @@ where
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    let (parts, body) = sender.send_request(request).await?.into_parts();
-    let body = body.collect().await?.to_bytes();
-    Ok(http::Response::from_parts(parts, body))
+    sender.send_request(request).await
 }

@@ -2,6 +2,7 @@
 //! put in, the query string appended), and the upstream's response passed back as it came,
 //! over HTTP or HTTPS (`nimbus-http-client`).
 
+use bytes::Bytes;
 use nimbus_frontdoor::{forwarding_headers, HttpRequest, HttpResponse};
 pub use nimbus_http_client::Options;
 use nimbus_http_client::Url;
@@ -44,6 +45,29 @@ pub async fn forward(
     parameters: &Map<String, Value>,
     options: &Options,
 ) -> Result<HttpResponse, Failure> {
+    call(uri, method, req, parameters, options, false).await
+}
+
+/// [`forward`] for responseTransferMode STREAM: the response answers once its head has arrived,
+/// and its body follows as the upstream sends it.
+pub async fn forward_streamed(
+    uri: &str,
+    method: &str,
+    req: &HttpRequest,
+    parameters: &Map<String, Value>,
+    options: &Options,
+) -> Result<HttpResponse, Failure> {
+    call(uri, method, req, parameters, options, true).await
+}
+
+async fn call(
+    uri: &str,
+    method: &str,
+    req: &HttpRequest,
+    parameters: &Map<String, Value>,
+    options: &Options,
+    streamed: bool,
+) -> Result<HttpResponse, Failure> {
     let failed = |why: &dyn std::fmt::Display| {
         tracing::warn!(%uri, "an HTTP integration failed: {why}");
         Err(Failure::Unreachable)
@@ -67,30 +91,43 @@ pub async fn forward(
             name != "host" && name != "content-length" && !HOP_BY_HOP.contains(&name.as_str())
         })
         .map(|(k, v)| (k.as_str(), v.as_str()));
-    match nimbus_http_client::send(method, &url, headers, req.body.clone(), options).await {
+    let body = req.body.clone();
+    let answered = if streamed {
+        nimbus_http_client::open(method, &url, headers, body, options)
+            .await
+            .map(|r| {
+                let (parts, stream) = r.into_parts();
+                (parts, Bytes::new(), Some(stream))
+            })
+    } else {
+        nimbus_http_client::send(method, &url, headers, body, options)
+            .await
+            .map(|r| {
+                let (parts, body) = r.into_parts();
+                (parts, body, None)
+            })
+    };
+    match answered {
         Err(nimbus_http_client::Error::TimedOut) => Err(Failure::TimedOut),
         Err(e) => failed(&e),
-        Ok(resp) => {
-            let (parts, body) = resp.into_parts();
-            Ok(HttpResponse {
-                status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| {
-                        !HOP_BY_HOP.contains(&k.as_str()) && k.as_str() != "content-length"
-                    })
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_string(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
-                body,
-                stream: None,
-            })
-        }
+        Ok((parts, body, stream)) => Ok(HttpResponse {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .filter(|(k, _)| {
+                    !HOP_BY_HOP.contains(&k.as_str()) && k.as_str() != "content-length"
+                })
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body,
+            stream,
+        }),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod errors;
 pub mod function_urls;
 pub mod generated;
+pub mod http_stream;
 pub mod invoke;
 pub mod names;
 pub mod response_stream;

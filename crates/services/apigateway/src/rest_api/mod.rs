@@ -547,6 +547,12 @@ impl RestApis {
         }
         let timeout = timeout_of(integration);
         let request_id = context.request_id.clone();
+        if streams(integration) {
+            let event = Bytes::from(event.to_string());
+            return self
+                .invoke_streamed(&d.owner, function, &request_id, event, timeout)
+                .await;
+        }
         match self
             .invoke(
                 &d.owner,
@@ -566,6 +572,54 @@ impl RestApis {
                 Ok(resp)
             }
             Outcome::Error(_) => Err(errors::BAD_GATEWAY),
+        }
+    }
+
+    /// A Lambda proxy integration in responseTransferMode STREAM, invoked as
+    /// InvokeWithResponseStream is: the response goes out once the function's prelude (status and
+    /// headers, then 8 NUL bytes) has arrived, within the integration's timeout, and its body as
+    /// the function writes it. A function that answers in one piece may answer with a prelude
+    /// too, or in the proxy format.
+    async fn invoke_streamed(
+        &self,
+        owner: &ApiOwner,
+        function: &str,
+        request_id: &str,
+        event: Bytes,
+        timeout: Duration,
+    ) -> Result<HttpResponse, GatewayError> {
+        use nimbus_lambda::http_stream::{self, Prelude};
+        use nimbus_lambda::invoke::Begun;
+        let ctx = RequestContext::internal(&owner.account, &owner.region);
+        let lambda = &self.lambda;
+        let call = async {
+            let t = invoke::target(lambda, &ctx, function, None)?;
+            let begun = invoke::start_streamed(lambda, &ctx, &t, request_id, event, None, false)?
+                .begun()
+                .await;
+            Ok::<_, nimbus_protocol::AwsError>(match begun {
+                Begun::Streaming { stream, .. } => {
+                    http_stream::response(stream, Prelude::Required).await
+                }
+                Begun::Finished(outcome) => match outcome?.0 {
+                    Outcome::Response(payload) => http_stream::buffered(&payload)
+                        .or_else(|| v1::response(&payload, false).ok()),
+                    Outcome::Error(_) => None,
+                },
+            })
+        };
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(errors::INTEGRATION_TIMEOUT),
+            Ok(Ok(Some(resp))) => Ok(resp),
+            Ok(Ok(None)) => {
+                tracing::warn!(%function, "a function's stream is not an HTTP response");
+                Err(errors::BAD_GATEWAY)
+            }
+            Ok(Err(e)) if e.code == "TooManyRequestsException" => Err(errors::THROTTLED),
+            Ok(Err(e)) => {
+                tracing::warn!(%function, error = %e.message, "an integration cannot invoke its function");
+                Err(errors::CONFIGURATION_ERROR)
+            }
         }
     }
 
@@ -643,12 +697,22 @@ impl RestApis {
 }
 
 fn timeout_of(integration: &Integration) -> Duration {
+    let max = if streams(integration) {
+        900_000
+    } else {
+        29_000
+    };
     Duration::from_millis(
         integration
             .timeout_in_millis
             .unwrap_or(29_000)
-            .clamp(50, 29_000) as u64,
+            .clamp(50, max) as u64,
     )
+}
+
+/// responseTransferMode STREAM: the response goes to the client as the integration sends it.
+fn streams(integration: &Integration) -> bool {
+    integration.response_transfer_mode.as_deref() == Some("STREAM")
 }
 
 /// How an HTTP integration calls its endpoint: within its timeout, checking the endpoint's
@@ -766,9 +830,13 @@ async fn http_proxy(
 ) -> Result<HttpResponse, GatewayError> {
     let (method, req, params) = upstream_request(integration, call, call.req.body.clone(), true);
     let uri = integration.uri.as_deref().unwrap_or_default();
-    crate::http_proxy::forward(uri, &method, &req, &params, &upstream_options(integration))
-        .await
-        .map_err(upstream_failed)
+    let options = upstream_options(integration);
+    let forwarded = if streams(integration) {
+        crate::http_proxy::forward_streamed(uri, &method, &req, &params, &options).await
+    } else {
+        crate::http_proxy::forward(uri, &method, &req, &params, &options).await
+    };
+    forwarded.map_err(upstream_failed)
 }
 
 /// HTTP: the request template's output sent to the endpoint, the upstream's status picking

@@ -19,7 +19,11 @@ const PASSTHROUGH: [&str; 3] = ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"];
 pub fn lambda_function(uri: &str) -> Option<&str> {
     let rest = uri.split_once(":lambda:path/")?.1;
     let rest = rest.split_once("/functions/")?.1;
-    let name = rest.strip_suffix("/invocations")?;
+    // `…/2015-03-31/functions/<arn>/invocations`, or, for a streamed response,
+    // `…/2021-11-15/functions/<arn>/response-streaming-invocations`.
+    let name = rest
+        .strip_suffix("/response-streaming-invocations")
+        .or_else(|| rest.strip_suffix("/invocations"))?;
     (!name.is_empty()).then_some(name)
 }
 
@@ -83,9 +87,27 @@ fn check(input: &PutIntegrationRequest) -> Result<()> {
             )));
         }
     }
+    let streams = match input.response_transfer_mode.as_deref() {
+        None | Some("BUFFERED") => false,
+        Some("STREAM") if matches!(input.r#type.as_str(), "AWS_PROXY" | "HTTP_PROXY") => true,
+        Some("STREAM") => {
+            return Err(bad_request(
+                "Response transfer mode STREAM is supported only for AWS_PROXY and HTTP_PROXY integrations",
+            ))
+        }
+        Some(other) => {
+            return Err(bad_request(format!(
+                "Invalid response transfer mode specified: {other}"
+            )))
+        }
+    };
     if let Some(t) = input.timeout_in_millis {
-        if !(50..=29_000).contains(&t) {
-            return Err(bad_request("Timeout should be between 50 ms and 29000 ms"));
+        // A streamed response may take as long as a Lambda function may run.
+        let max = if streams { 900_000 } else { 29_000 };
+        if !(50..=max).contains(&t) {
+            return Err(bad_request(format!(
+                "Timeout should be between 50 ms and {max} ms"
+            )));
         }
     }
     if input.r#type == "MOCK" {
