@@ -464,11 +464,7 @@ impl RestApis {
         match tokio::time::timeout(timeout, call).await {
             Err(_) => Err(errors::INTEGRATION_TIMEOUT),
             Ok(Ok((outcome, _))) => Ok(outcome),
-            Ok(Err(e)) if e.code == "TooManyRequestsException" => Err(errors::THROTTLED),
-            Ok(Err(e)) => {
-                tracing::warn!(%function, error = %e.message, "an integration cannot invoke its function");
-                Err(errors::CONFIGURATION_ERROR)
-            }
+            Ok(Err(e)) => Err(cannot_invoke(function, &e)),
         }
     }
 
@@ -615,11 +611,7 @@ impl RestApis {
                 tracing::warn!(%function, "a function's stream is not an HTTP response");
                 Err(errors::BAD_GATEWAY)
             }
-            Ok(Err(e)) if e.code == "TooManyRequestsException" => Err(errors::THROTTLED),
-            Ok(Err(e)) => {
-                tracing::warn!(%function, error = %e.message, "an integration cannot invoke its function");
-                Err(errors::CONFIGURATION_ERROR)
-            }
+            Ok(Err(e)) => Err(cannot_invoke(function, &e)),
         }
     }
 
@@ -694,6 +686,15 @@ impl RestApis {
         })?;
         mapping::respond(chosen, call, payload, &[])
     }
+}
+
+/// The gateway's answer when Lambda refuses an invocation: throttled, or misconfigured.
+fn cannot_invoke(function: &str, e: &nimbus_protocol::AwsError) -> GatewayError {
+    if e.code == "TooManyRequestsException" {
+        return errors::THROTTLED;
+    }
+    tracing::warn!(%function, error = %e.message, "an integration cannot invoke its function");
+    errors::CONFIGURATION_ERROR
 }
 
 fn timeout_of(integration: &Integration) -> Duration {
