@@ -15,4 +15,14 @@ mod router;
 mod serve;
 
 pub use router::{AdminHandler, Registry};
+
+/// An error answered to an AWS API call: a server fault is logged as one, a refusal only
+/// for debugging.
+fn log_error(service: &str, err: &nimbus_protocol::AwsError) {
+    if err.status >= 500 {
+        tracing::error!(service, code = %err.code, message = %err.message, "request failed");
+    } else {
+        tracing::debug!(service, code = %err.code, message = %err.message, "request refused");
+    }
+}
 pub use serve::{bind, io_runtime, serve, serve_on_threads, ServerConfig};

@@ -41,11 +41,7 @@ pub(crate) fn error(
     ctx: &RequestContext,
     err: &AwsError,
 ) -> Response<Body> {
-    if err.status >= 500 {
-        tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
-    } else {
-        tracing::debug!(service = service.spec().name, code = %err.code, message = %err.message, "request refused");
-    }
+    crate::log_error(service.spec().name, err);
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
     let body = query::error_body(err, service.xml_namespace(), &ctx.request_id);
     respond(ctx, status, body)

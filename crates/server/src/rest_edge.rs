@@ -41,11 +41,7 @@ pub(crate) fn error(
     ctx: &RequestContext,
     err: &AwsError,
 ) -> Response<Body> {
-    if err.status >= 500 {
-        tracing::error!(service = service.spec().name, code = %err.code, message = %err.message, "request failed");
-    } else {
-        tracing::debug!(service = service.spec().name, code = %err.code, message = %err.message, "request refused");
-    }
+    crate::log_error(service.spec().name, err);
     let mut resp = Response::new(Body::full(Bytes::from(rest::error_body(err))));
     *resp.status_mut() = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
     let headers = resp.headers_mut();

@@ -244,30 +244,20 @@ async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Re
     match route {
         Route::Admin => admin::handle(parts.uri.path(), &shared.registry),
         Route::Rest(service, operation, labels) => {
-            let body = match Limited::new(body, shared.config.max_rest_body_bytes)
-                .collect()
-                .await
-            {
-                Ok(collected) => collected.to_bytes(),
-                Err(e) => {
-                    let err = if e
-                        .downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        AwsError::new(
-                            413,
-                            "",
-                            "RequestEntityTooLargeException",
-                            format!(
-                                "Request must be smaller than {} bytes for the {operation} operation",
-                                shared.config.max_rest_body_bytes
-                            ),
-                        )
-                    } else {
-                        AwsError::serialization("the request body could not be read completely")
-                    };
-                    return rest_edge::error(service.as_ref(), &ctx, &err);
-                }
+            let limit = shared.config.max_rest_body_bytes;
+            let too_large = || {
+                AwsError::new(
+                    413,
+                    "",
+                    "RequestEntityTooLargeException",
+                    format!(
+                        "Request must be smaller than {limit} bytes for the {operation} operation"
+                    ),
+                )
+            };
+            let body = match read_body(body, limit, too_large).await {
+                Ok(body) => body,
+                Err(err) => return rest_edge::error(service.as_ref(), &ctx, &err),
             };
             let request = RestRequest {
                 labels,
@@ -301,42 +291,18 @@ async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Re
             rest_edge::error(service.as_ref(), &ctx, &err)
         }
         Route::Json(service, operation) => {
-            let body = match Limited::new(body, shared.config.max_body_bytes)
-                .collect()
-                .await
-            {
-                Ok(collected) => collected.to_bytes(),
-                Err(e) => {
-                    let err = if e
-                        .downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        AwsError::request_too_large(shared.config.max_body_bytes)
-                    } else {
-                        AwsError::serialization("the request body could not be read completely")
-                    };
-                    return json_edge::error(service.as_ref(), &ctx, &err);
-                }
+            let limit = shared.config.max_body_bytes;
+            let body = match read_body(body, limit, || AwsError::request_too_large(limit)).await {
+                Ok(body) => body,
+                Err(err) => return json_edge::error(service.as_ref(), &ctx, &err),
             };
             json_edge::call(service.as_ref(), &ctx, &operation, &body)
         }
         Route::Query(service) => {
-            let body = match Limited::new(body, shared.config.max_body_bytes)
-                .collect()
-                .await
-            {
-                Ok(collected) => collected.to_bytes(),
-                Err(e) => {
-                    let err = if e
-                        .downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        AwsError::request_too_large(shared.config.max_body_bytes)
-                    } else {
-                        AwsError::serialization("the request body could not be read completely")
-                    };
-                    return query_edge::error(service.as_ref(), &ctx, &err);
-                }
+            let limit = shared.config.max_body_bytes;
+            let body = match read_body(body, limit, || AwsError::request_too_large(limit)).await {
+                Ok(body) => body,
+                Err(err) => return query_edge::error(service.as_ref(), &ctx, &err),
             };
             query_edge::call(service.as_ref(), &ctx, parts.uri.query(), &body)
         }
@@ -355,6 +321,26 @@ async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Re
             );
             resp
         }
+    }
+}
+
+/// The request body, up to `limit` bytes; `too_large` is the protocol's error past that.
+async fn read_body(
+    body: Incoming,
+    limit: usize,
+    too_large: impl FnOnce() -> AwsError,
+) -> Result<Bytes, AwsError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large())
+        }
+        Err(_) => Err(AwsError::serialization(
+            "the request body could not be read completely",
+        )),
     }
 }
 
