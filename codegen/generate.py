@@ -269,15 +269,15 @@ class Gen:
         return "\n".join(lines)
 
     def reachable(self):
-        seen = set()
-        stack = []
-        for op in self.model["operations"].values():
-            for k in ("input", "output"):
-                if k in op:
-                    stack.append(op[k]["shape"])
-        for name, s in self.shapes.items():
-            if s.get("exception"):
-                stack.append(name)
+        """Every shape the operations and exceptions reach."""
+        roots = [op[k]["shape"] for op in self.model["operations"].values()
+                 for k in ("input", "output") if k in op]
+        roots += [name for name, s in self.shapes.items() if s.get("exception")]
+        return self.walk(roots)
+
+    def walk(self, roots):
+        """The shapes reachable from `roots` (shape names), external ones left out."""
+        seen, stack = set(), list(roots)
         while stack:
             n = stack.pop()
             if n in seen or n in self.external:
@@ -485,20 +485,7 @@ class Gen:
     # ---- awsQuery ------------------------------------------------------------------------
     def reach_from(self, roots):
         """The structures reachable from `roots` (shape names)."""
-        seen, stack = set(), list(roots)
-        while stack:
-            n = stack.pop()
-            if n in seen or n in self.external:
-                continue
-            seen.add(n)
-            s = self.shapes[n]
-            if s["type"] == "structure":
-                stack.extend(m["shape"] for m in s["members"].values())
-            elif s["type"] == "list":
-                stack.append(s["member"]["shape"])
-            elif s["type"] == "map":
-                stack.append(s["value"]["shape"])
-        return {n for n in seen if self.shapes[n]["type"] == "structure"}
+        return {n for n in self.walk(roots) if self.shapes[n]["type"] == "structure"}
 
     def member_key(self, member, m):
         """The form key (and XML element) of a structure member. A flattened list is named by its
