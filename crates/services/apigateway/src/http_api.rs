@@ -588,25 +588,11 @@ impl HttpApis {
         let event = crate::authorize::event(a, req, context, &route_arn, &identity);
         let function = function_of(a.authorizer_uri.as_deref().unwrap_or_default()).to_string();
         let ctx = RequestContext::internal(&owner.account, &owner.region);
-        let lambda = &self.lambda;
-        let call = async {
-            let t = invoke::target(lambda, &ctx, &function, None)?;
-            invoke::run(
-                lambda,
-                &ctx,
-                &t,
-                &context.request_id,
-                Bytes::from(event.to_string()),
-                None,
-                false,
-            )
-            .await
-        };
+        let payload = Bytes::from(event.to_string());
+        let call = invoke::call(&self.lambda, &ctx, &function, &context.request_id, payload);
         let outcome = match tokio::time::timeout(Duration::from_secs(10), call).await {
-            Ok(Ok((Outcome::Response(payload), _))) => {
-                crate::authorize::decide(a, &payload, &route_arn)
-            }
-            Ok(Ok((Outcome::Error(_), _))) | Err(_) => Err(internal_error()),
+            Ok(Ok(Outcome::Response(payload))) => crate::authorize::decide(a, &payload, &route_arn),
+            Ok(Ok(Outcome::Error(_))) | Err(_) => Err(internal_error()),
             Ok(Err(e)) => {
                 tracing::warn!(%function, error = %e.message, "an authorizer cannot be invoked");
                 Err(internal_error())
@@ -641,23 +627,11 @@ impl HttpApis {
         let ctx = RequestContext::internal(&owner.account, &owner.region);
         let timeout =
             Duration::from_millis(integration.timeout_in_millis.unwrap_or(30_000).max(50) as u64);
-        let lambda = &self.lambda;
-        let call = async {
-            let t = invoke::target(lambda, &ctx, function, None)?;
-            invoke::run(
-                lambda,
-                &ctx,
-                &t,
-                &context.request_id,
-                Bytes::from(event),
-                None,
-                false,
-            )
-            .await
-        };
+        let payload = Bytes::from(event);
+        let call = invoke::call(&self.lambda, &ctx, function, &context.request_id, payload);
         match tokio::time::timeout(timeout, call).await {
             Err(_) => HttpResponse::message(503, "Service Unavailable"),
-            Ok(Ok((Outcome::Response(payload), _))) => if version_1 {
+            Ok(Ok(Outcome::Response(payload))) => if version_1 {
                 v1::response(&payload, false)
             } else {
                 v2::response(&payload)
@@ -666,7 +640,7 @@ impl HttpApis {
                 tracing::warn!(%function, reason = %why.0, "a function's result is not an HTTP response");
                 internal_error()
             }),
-            Ok(Ok((Outcome::Error(_), _))) => internal_error(),
+            Ok(Ok(Outcome::Error(_))) => internal_error(),
             Ok(Err(e)) if e.code == "TooManyRequestsException" => {
                 HttpResponse::message(429, "Too Many Requests")
             }

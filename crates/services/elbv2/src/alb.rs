@@ -397,25 +397,13 @@ impl LoadBalancers {
             multi,
         );
         let ctx = RequestContext::internal(&view.owner.account, &view.owner.region);
-        let lambda = &self.lambda;
         let request_id = nimbus_core::ids::uuid_v4();
-        let call = async {
-            let t = invoke::target(lambda, &ctx, &function, None)?;
-            invoke::run(
-                lambda,
-                &ctx,
-                &t,
-                &request_id,
-                Bytes::from(event.to_string()),
-                None,
-                false,
-            )
-            .await
-        };
+        let payload = Bytes::from(event.to_string());
+        let call = invoke::call(&self.lambda, &ctx, &function, &request_id, payload);
         match tokio::time::timeout(IDLE_TIMEOUT, call).await {
             Err(_) => page(504, "Gateway Time-out"),
-            Ok(Ok((Outcome::Response(payload), _))) => response(&payload, multi),
-            Ok(Ok((Outcome::Error(_), _))) => bad_gateway(),
+            Ok(Ok(Outcome::Response(payload))) => response(&payload, multi),
+            Ok(Ok(Outcome::Error(_))) => bad_gateway(),
             Ok(Err(e)) => {
                 tracing::warn!(%function, error = %e.message, "a load balancer cannot invoke its target");
                 bad_gateway()

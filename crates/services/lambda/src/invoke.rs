@@ -203,6 +203,21 @@ pub async fn run(
     Ok((result.outcome, result.tail))
 }
 
+/// A front door's synchronous invocation of `function` (a name or ARN, qualified or not): no
+/// client context, no log tail.
+pub async fn call(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    function: &str,
+    request_id: &str,
+    payload: Bytes,
+) -> Result<Outcome> {
+    let t = target(lambda, ctx, function, None)?;
+    Ok(run(lambda, ctx, &t, request_id, payload, None, false)
+        .await?
+        .0)
+}
+
 /// The frozen version `t` runs.
 fn snapshot_of(lambda: &Lambda, ctx: &RequestContext, t: &Target) -> Result<Arc<Snapshot>> {
     lambda.snapshot(

@@ -456,14 +456,10 @@ impl RestApis {
         timeout: Duration,
     ) -> Result<Outcome, GatewayError> {
         let ctx = RequestContext::internal(&owner.account, &owner.region);
-        let lambda = &self.lambda;
-        let call = async {
-            let t = invoke::target(lambda, &ctx, function, None)?;
-            invoke::run(lambda, &ctx, &t, request_id, event, None, false).await
-        };
+        let call = invoke::call(&self.lambda, &ctx, function, request_id, event);
         match tokio::time::timeout(timeout, call).await {
             Err(_) => Err(errors::INTEGRATION_TIMEOUT),
-            Ok(Ok((outcome, _))) => Ok(outcome),
+            Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(e)) => Err(cannot_invoke(function, &e)),
         }
     }
