@@ -99,16 +99,17 @@ fn summary(r: &Resource) -> Resource {
     r
 }
 
+/// `?embed=methods`: the resource with its methods, not just their names.
+fn embeds_methods(embed: Option<Vec<String>>) -> bool {
+    embed.unwrap_or_default().iter().any(|e| e == "methods")
+}
+
 pub async fn get(
     gw: &ApiGateway,
     ctx: &RequestContext,
     input: GetResourceRequest,
 ) -> Result<Resource> {
-    let embed = input
-        .embed
-        .unwrap_or_default()
-        .iter()
-        .any(|e| e == "methods");
+    let embed = embeds_methods(input.embed);
     read(gw, ctx, &input.rest_api_id, |api| {
         let r = require_resource(api, &input.resource_id)?;
         Ok(if embed { r.clone() } else { summary(r) })
@@ -120,11 +121,7 @@ pub async fn list(
     ctx: &RequestContext,
     input: GetResourcesRequest,
 ) -> Result<Resources> {
-    let embed = input
-        .embed
-        .unwrap_or_default()
-        .iter()
-        .any(|e| e == "methods");
+    let embed = embeds_methods(input.embed);
     read(gw, ctx, &input.rest_api_id, |api| {
         let items = api
             .resources
